@@ -1,0 +1,85 @@
+import type { Knex } from 'knex';
+
+/**
+ * Constraints and indexes over several columns. Directus snapshots hold single-column ones only, so
+ * these are created here, idempotently (`IF NOT EXISTS` works on SQLite and PostgreSQL).
+ */
+export interface CompositeIndex {
+	name: string;
+	table: string;
+	columns: string[];
+	unique: boolean;
+	/** Why the index exists: the rule it enforces or the query it serves. */
+	reason: string;
+}
+
+export const COMPOSITE_INDEXES: CompositeIndex[] = [
+	{
+		name: 'enrollments_user_course_unique',
+		table: 'enrollments',
+		columns: ['user', 'course'],
+		unique: true,
+		reason: 'one enrollment per user and course',
+	},
+	{
+		name: 'community_members_group_user_unique',
+		table: 'community_members',
+		columns: ['group', 'user'],
+		unique: true,
+		reason: 'one membership per user and group',
+	},
+	{
+		name: 'community_post_reactions_post_user_emoji_unique',
+		table: 'community_post_reactions',
+		columns: ['post', 'user', 'emoji'],
+		unique: true,
+		reason: 'one reaction per post, user and emoji',
+	},
+	{
+		name: 'community_messages_sender_client_id_unique',
+		table: 'community_messages',
+		columns: ['sender', 'client_id'],
+		unique: true,
+		reason: 'idempotent sends: one message per sender and client_id',
+	},
+	{
+		name: 'community_messages_group_seq_unique',
+		table: 'community_messages',
+		columns: ['group', 'seq'],
+		unique: true,
+		reason: 'the sync cursor: seq is unique in a group, read in order',
+	},
+	{
+		name: 'community_message_receipts_group_user_unique',
+		table: 'community_message_receipts',
+		columns: ['group', 'user'],
+		unique: true,
+		reason: 'one read marker per member and group',
+	},
+	{
+		name: 'community_posts_group_parent_status_activity_index',
+		table: 'community_posts',
+		columns: ['group', 'parent', 'status', 'last_activity_at'],
+		unique: false,
+		reason: "listing a group's threads and a thread's replies",
+	},
+	{
+		name: 'community_notifications_recipient_read_index',
+		table: 'community_notifications',
+		columns: ['recipient', 'read_at'],
+		unique: false,
+		reason: 'my unread notifications',
+	},
+];
+
+export async function ensureCompositeIndexes(knex: Knex, indexes: CompositeIndex[] = COMPOSITE_INDEXES): Promise<string[]> {
+	const ensured: string[] = [];
+	for (const index of indexes) {
+		if (!(await knex.schema.hasTable(index.table))) continue;
+		const columns = index.columns.map(() => '??').join(', ');
+		const kind = index.unique ? 'UNIQUE INDEX' : 'INDEX';
+		await knex.raw(`CREATE ${kind} IF NOT EXISTS ?? ON ?? (${columns})`, [index.name, index.table, ...index.columns]);
+		ensured.push(index.name);
+	}
+	return ensured;
+}

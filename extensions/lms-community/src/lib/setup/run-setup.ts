@@ -1,0 +1,25 @@
+import { applyAccessAsSystem, type AccessSetupReport } from './apply-access.js';
+import { applySnapshotsAsSystem, type SchemaStepResult } from './apply-schema.js';
+import type { SetupContext } from './context.js';
+import { ensureCompositeIndexes } from './indexes.js';
+
+export interface SetupOptions {
+	/** Folder holding lms.yaml and community.yaml. */
+	snapshotsDir: string;
+	/** false when the LMS already has its own `courses` and `enrollments` (see docs/deployment.md). */
+	includeLms: boolean;
+}
+
+export interface SetupReport {
+	schema: SchemaStepResult[];
+	indexes: string[];
+	access: AccessSetupReport;
+}
+
+/** Everything `directus community setup` does, in order; safe to run on every start. */
+export async function runSetup(ctx: SetupContext, options: SetupOptions): Promise<SetupReport> {
+	const schema = await applySnapshotsAsSystem(ctx, options);
+	const indexes = await ensureCompositeIndexes(ctx.database);
+	const access = await applyAccessAsSystem(ctx);
+	return { schema, indexes, access };
+}
