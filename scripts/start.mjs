@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleIsCurrent, markBundleBuilt } from './lib/bundle-build.mjs';
+import { bundleIsCurrent } from './lib/bundle-build.mjs';
 import { ensureEnvFile, parseEnvFile } from './lib/env-file.mjs';
 import { DIRECTUS_CLI, run, runDirectus } from './lib/run.mjs';
 
@@ -24,8 +24,7 @@ if (env.STORAGE_LOCAL_ROOT) mkdirSync(path.resolve(root, env.STORAGE_LOCAL_ROOT)
 
 if (!bundleIsCurrent(bundleDir)) {
 	console.log('Building the community bundle…');
-	await run('npm', ['run', 'build', '--workspace', 'extensions/lms-community']);
-	markBundleBuilt(bundleDir);
+	await run(process.execPath, [path.join(root, 'scripts', 'build.mjs')]);
 }
 
 const childEnv = { ...process.env, CONFIG_PATH: envPath };

@@ -137,4 +137,4 @@ export async function addMember(group: { id: number }, user: TestUser, input: Me
 	});
 }
 
-export const ids = (rows: Array<{ id: number | string }>) => rows.map((row) => row.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+export const ids = (rows: Array<{ id: number }>): number[] => rows.map((row) => row.id).sort((a, b) => a - b);

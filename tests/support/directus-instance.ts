@@ -62,7 +62,7 @@ async function withPg<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
 	}
 }
 
-function runCli(configPath: string, args: string[], cwd: string): Promise<CliResult> {
+export function runCli(configPath: string, args: string[], cwd: string = ROOT): Promise<CliResult> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, [DIRECTUS_CLI, ...args], { cwd, env: { ...process.env, CONFIG_PATH: configPath } });
 		let stdout = '';

@@ -1,0 +1,3 @@
+export declare function bundleSourceHash(bundleDir: string): string;
+export declare function bundleIsCurrent(bundleDir: string): boolean;
+export declare function markBundleBuilt(bundleDir: string): void;
