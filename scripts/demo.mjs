@@ -148,9 +148,8 @@ const chat = [
 	[ids.instructor, 'In the Files tab of the course.'],
 ];
 for (const [index, [sender, body]] of chat.entries()) {
-	await ensure('community_messages', { group: group.id, seq: index + 1 }, { sender, body, client_id: `demo-${index + 1}` });
+	await ensure('community_messages', { group: group.id, client_id: `demo-${index + 1}` }, { sender, body });
 }
-await admin('PATCH', `/items/community_groups/${group.id}`, { last_seq: chat.length });
 
 console.log(`\nDemo course ${COURSE_CODE} and its community are ready on ${url}\n`);
 console.table(logins);

@@ -118,8 +118,25 @@ export async function enroll(user: TestUser, course: Course, input: EnrollmentIn
 	});
 }
 
+/** Polls until `check` returns a value (for work Directus does after answering, like action hooks). */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 5_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await check();
+		if (value) return value;
+		if (Date.now() > deadline) throw new Error('condition not met in time');
+		await new Promise((r) => setTimeout(r, 50));
+	}
+}
+
+/** The group the bundle creates with every course, with `input` applied by the admin. */
 export async function createGroup(course: Course, input: Record<string, unknown> = {}): Promise<{ id: number }> {
-	return (await asAdmin()).ok('POST', '/items/community_groups', { course: course.id, name: `Group of ${course.code}`, ...input });
+	const admin = await asAdmin();
+	const group = await eventually(
+		async () => (await admin.ok<Array<{ id: number }>>('GET', `/items/community_groups?filter[course][_eq]=${course.id}`))[0],
+	);
+	if (Object.keys(input).length > 0) await admin.ok('PATCH', `/items/community_groups/${group.id}`, input);
+	return group;
 }
 
 export interface MemberInput {
@@ -127,14 +144,15 @@ export interface MemberInput {
 	status?: 'active' | 'muted' | 'banned' | 'left' | 'expired';
 }
 
+/** Sets a membership directly as the admin (creating or updating it), bypassing the join rules. */
 export async function addMember(group: { id: number }, user: TestUser, input: MemberInput = {}): Promise<{ id: number }> {
-	return (await asAdmin()).ok('POST', '/items/community_members', {
-		group: group.id,
-		user: user.id,
-		role: 'student',
-		status: 'active',
-		...input,
-	});
+	const admin = await asAdmin();
+	const [existing] = await admin.ok<Array<{ id: number }>>(
+		'GET',
+		`/items/community_members?filter[group][_eq]=${group.id}&filter[user][_eq]=${user.id}`,
+	);
+	if (existing) return admin.ok('PATCH', `/items/community_members/${existing.id}`, { role: 'student', status: 'active', ...input });
+	return admin.ok('POST', '/items/community_members', { group: group.id, user: user.id, role: 'student', status: 'active', ...input });
 }
 
 export const ids = (rows: Array<{ id: number }>): number[] => rows.map((row) => row.id).sort((a, b) => a - b);

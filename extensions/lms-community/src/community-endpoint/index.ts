@@ -1,11 +1,87 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
+import type { Accountability } from '@directus/types';
+import type { Request, RequestHandler } from 'express';
+import { markNotificationsRead, markRead, myGroups } from '../lib/community/chat.js';
+import { joinGroup, leaveGroup } from '../lib/community/membership.js';
+import { moderatePost, recordView, setReaction, setThreadFlag } from '../lib/community/posts.js';
+import { requireUser } from '../lib/rules/caller.js';
+import { parseId, parseInput } from '../lib/rules/parse-input.js';
+import { ModerationNoteInput, NotificationsReadInput, ReactionInput, ReadMarkerInput } from '../lib/rules/schemas.js';
 import { BUNDLE_VERSION } from '../lib/version.js';
+
+type CommunityRequest = Request & { accountability?: Accountability };
+
+/** Runs a handler and answers `{ data }`, or hands the error to Directus's error handler. */
+const route =
+	(handler: (req: CommunityRequest) => Promise<unknown>): RequestHandler =>
+	async (req, res, next) => {
+		try {
+			res.json({ data: await handler(req as CommunityRequest) });
+		} catch (error) {
+			next(error);
+		}
+	};
+
+const idParam = (req: Request) => parseId(req.params['id']);
+const body = (req: Request) => req.body ?? {};
 
 export default defineEndpoint({
 	id: 'community',
-	handler: (router) => {
+	handler: (router, context) => {
 		router.get('/health', (_req, res) => {
 			res.json({ data: { status: 'ok', version: BUNDLE_VERSION } });
 		});
+
+		router.post('/groups/:id/join', route(async (req) => joinGroup(context, idParam(req), requireUser(req.accountability).userId)));
+		router.post('/groups/:id/leave', route(async (req) => leaveGroup(context, idParam(req), requireUser(req.accountability).userId)));
+		router.post(
+			'/groups/:id/read',
+			route(async (req) => markRead(context, requireUser(req.accountability), idParam(req), parseInput(ReadMarkerInput, body(req)).message)),
+		);
+		router.get('/me/groups', route(async (req) => myGroups(context, requireUser(req.accountability).userId)));
+
+		for (const decision of ['approve', 'reject'] as const) {
+			router.post(
+				`/posts/:id/${decision}`,
+				route(async (req) => {
+					const caller = requireUser(req.accountability);
+					return moderatePost(context, caller, idParam(req), decision, parseInput(ModerationNoteInput, body(req)).note ?? null);
+				}),
+			);
+		}
+		for (const [action, field, value] of [
+			['pin', 'pinned', true],
+			['unpin', 'pinned', false],
+			['lock', 'locked', true],
+			['unlock', 'locked', false],
+		] as const) {
+			router.post(`/posts/:id/${action}`, route(async (req) => setThreadFlag(context, requireUser(req.accountability), idParam(req), field, value)));
+		}
+		router.post(
+			'/posts/:id/view',
+			route(async (req) => ({ view_count: await recordView(context, req.accountability!, requireUser(req.accountability).userId, idParam(req)) })),
+		);
+		router.post(
+			'/posts/:id/reactions',
+			route(async (req) => {
+				const caller = requireUser(req.accountability);
+				return setReaction(context, req.accountability!, caller, idParam(req), parseInput(ReactionInput, body(req)).emoji, true);
+			}),
+		);
+		router.delete(
+			'/posts/:id/reactions/:emoji',
+			route(async (req) => {
+				const caller = requireUser(req.accountability);
+				return setReaction(context, req.accountability!, caller, idParam(req), String(req.params['emoji']), false);
+			}),
+		);
+		router.post(
+			'/notifications/read',
+			route(async (req) => {
+				const userId = requireUser(req.accountability).userId;
+				const input = parseInput(NotificationsReadInput, body(req));
+				return { updated: await markNotificationsRead(context, userId, 'all' in input ? 'all' : input.ids) };
+			}),
+		);
 	},
 });

@@ -1,16 +1,74 @@
 import { defineHook } from '@directus/extensions-sdk';
 import type { Query } from '@directus/types';
+import type { Knex } from 'knex';
 import { handleItemsQuery, handleUsersQuery } from '../lib/access/read-guard-hooks.js';
 import { isScopedCollection } from '../lib/access/row-filters.js';
+import type { EnrollmentFacts } from '../lib/access/scope.js';
+import { idempotentMessageCreate } from '../lib/community/idempotent-message-route.js';
+import { ensureGroupsForCourses, syncAllMemberships, syncMembershipsForEnrollments } from '../lib/community/membership.js';
+import { notifyForMessage } from '../lib/community/messages.js';
+import { notifyForPost } from '../lib/community/posts.js';
+import { handleGroupUpdate, handleMemberUpdate } from '../lib/rules/member-rules.js';
+import { handleMessageCreate, handleMessageUpdate } from '../lib/rules/message-rules.js';
+import { handlePostCreate, handlePostUpdate } from '../lib/rules/post-rules.js';
 import { registerCommunityCli } from '../lib/setup/cli.js';
 
-export default defineHook(({ init, filter }, context) => {
+type Payload = Record<string, unknown>;
+type Enrollment = EnrollmentFacts & { user: string };
+
+export default defineHook(({ init, filter, action, schedule }, context) => {
+	const { env, logger } = context;
+	/** Action hooks are not awaited by Directus: their failures are logged, never lost silently. */
+	const background = (label: string, work: Promise<unknown>) => void work.catch((error) => logger.error(error, `community: ${label} failed`));
+
 	init('cli.before', ({ program }) => {
-		registerCommunityCli(program, context, { snapshotsDir: context.env['COMMUNITY_SNAPSHOTS_PATH'] ?? './snapshots' });
+		registerCommunityCli(program, context, { snapshotsDir: env['COMMUNITY_SNAPSHOTS_PATH'] ?? './snapshots' });
+	});
+	init('routes.before', ({ app }) => {
+		app.post('/items/community_messages', idempotentMessageCreate(context));
 	});
 
 	filter<Query>('items.query', (query, { collection }, eventContext) =>
 		isScopedCollection(collection) ? handleItemsQuery(query, collection, eventContext) : query,
 	);
 	filter<Query>('users.query', (query, _meta, eventContext) => handleUsersQuery(query, eventContext));
+
+	filter<Payload>('community_posts.items.create', (payload, _meta, eventContext) => handlePostCreate(payload, eventContext));
+	filter<Payload>('community_posts.items.update', (payload, { keys }, eventContext) => handlePostUpdate(payload, keys, eventContext));
+	filter<Payload>('community_messages.items.create', (payload, _meta, eventContext) => handleMessageCreate(payload, eventContext));
+	filter<Payload>('community_messages.items.update', (payload, { keys }, eventContext) => handleMessageUpdate(payload, keys, eventContext));
+	filter<Payload>('community_members.items.update', (payload, { keys }, eventContext) => handleMemberUpdate(payload, keys, eventContext));
+	filter<Payload>('community_groups.items.update', (payload, { keys }, eventContext) => handleGroupUpdate(payload, keys, eventContext));
+
+	action('community_posts.items.create', ({ key }) => background('post notifications', notifyForPost(context, Number(key))));
+	action('community_posts.items.update', ({ keys, payload }) => {
+		if (payload['status'] === 'pending' || (payload['status'] === 'published' && !payload['moderated_by'])) {
+			for (const key of keys) background('post notifications', notifyForPost(context, Number(key)));
+		}
+	});
+	action('community_messages.items.create', ({ key }) => background('message notifications', notifyForMessage(context, key)));
+
+	action('courses.items.create', ({ key }) => background('group for a new course', ensureGroupsForCourses(context, [Number(key)])));
+
+	// Enrollment writes move memberships inside the same transaction: access changes with the enrollment.
+	filter<Payload>('enrollments.items.create', async (payload, _meta, { database }) => {
+		const enrollment = { status: 'active', role: 'student', starts_at: null, expires_at: null, ...payload } as unknown as Enrollment;
+		if (enrollment.user && enrollment.course) await syncMembershipsForEnrollments(context, database as Knex, [enrollment]);
+		return payload;
+	});
+	filter<Payload>('enrollments.items.update', async (payload, { keys }, { database }) => {
+		const rows: Enrollment[] = await (database as Knex)('enrollments').whereIn('id', keys);
+		await syncMembershipsForEnrollments(context, database as Knex, rows.map((row) => ({ ...row, ...payload }) as Enrollment));
+		return payload;
+	});
+	filter<Array<string | number>>('enrollments.items.delete', async (keys, _meta, { database }) => {
+		const rows: Enrollment[] = await (database as Knex)('enrollments').whereIn('id', keys);
+		await syncMembershipsForEnrollments(context, database as Knex, rows.map((row) => ({ ...row, status: 'cancelled' })));
+		return keys;
+	});
+
+	schedule(env['COMMUNITY_MEMBERSHIP_SYNC_CRON'] ?? '*/5 * * * *', async () => {
+		const changed = await syncAllMemberships(context);
+		if (changed > 0) logger.info(`community: ${changed} memberships brought in line with enrollments`);
+	});
 });

@@ -38,6 +38,19 @@ export interface RoleDefinition {
 
 const readAll = (collection: string): PermissionRule => ({ collection, action: 'read' });
 
+/**
+ * Writes open to members through plain REST; the bundle's hooks decide who may write what (src/lib/rules/).
+ * Everything else (joining, moderation, reactions, views, read markers) goes through /community endpoints.
+ */
+const WRITES: PermissionRule[] = [
+	{ collection: 'community_posts', action: 'create' },
+	{ collection: 'community_posts', action: 'update' },
+	{ collection: 'community_messages', action: 'create' },
+	{ collection: 'community_messages', action: 'update' },
+	{ collection: 'community_members', action: 'update' },
+	{ collection: 'community_groups', action: 'update' },
+];
+
 export const MEMBER_POLICY: PolicyDefinition = {
 	id: '6f1d3c2a-7b4e-4c1a-9a51-0c0b3e6d1a01',
 	name: 'Community member',
@@ -46,7 +59,7 @@ export const MEMBER_POLICY: PolicyDefinition = {
 		'Course communities for students and instructors; rows are scoped by the lms-community bundle (managed by directus community setup)',
 	app_access: false,
 	admin_access: false,
-	permissions: [...SCOPED_COLLECTIONS.map(readAll), readAll('directus_users')],
+	permissions: [...SCOPED_COLLECTIONS.map(readAll), readAll('directus_users'), ...WRITES],
 };
 
 export const INSTRUCTOR_POLICY: PolicyDefinition = {

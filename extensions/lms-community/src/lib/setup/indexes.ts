@@ -57,6 +57,13 @@ export const COMPOSITE_INDEXES: CompositeIndex[] = [
 		reason: 'one read marker per member and group',
 	},
 	{
+		name: 'community_post_views_post_user_day_unique',
+		table: 'community_post_views',
+		columns: ['post', 'user', 'day'],
+		unique: true,
+		reason: 'a view counts once per user per day',
+	},
+	{
 		name: 'community_posts_group_parent_status_activity_index',
 		table: 'community_posts',
 		columns: ['group', 'parent', 'status', 'last_activity_at'],

@@ -2,6 +2,7 @@ import { applyAccessAsSystem, type AccessSetupReport } from './apply-access.js';
 import { applySnapshotsAsSystem, type SchemaStepResult } from './apply-schema.js';
 import type { SetupContext } from './context.js';
 import { ensureCompositeIndexes } from './indexes.js';
+import { ensureGroupsForCourses } from '../community/membership.js';
 
 export interface SetupOptions {
 	/** Folder holding lms.yaml and community.yaml. */
@@ -14,6 +15,8 @@ export interface SetupReport {
 	schema: SchemaStepResult[];
 	indexes: string[];
 	access: AccessSetupReport;
+	/** Groups created for courses that had none. */
+	groups: number[];
 }
 
 /** Everything `directus community setup` does, in order; safe to run on every start. */
@@ -21,5 +24,6 @@ export async function runSetup(ctx: SetupContext, options: SetupOptions): Promis
 	const schema = await applySnapshotsAsSystem(ctx, options);
 	const indexes = await ensureCompositeIndexes(ctx.database);
 	const access = await applyAccessAsSystem(ctx);
-	return { schema, indexes, access };
+	const groups = await ensureGroupsForCourses(ctx);
+	return { schema, indexes, access, groups };
 }

@@ -1,0 +1,139 @@
+import type { Knex } from 'knex';
+import { InvalidReferenceError } from '../errors/index.js';
+import { nowIso } from '../rules/clock.js';
+import { assertCanRead, facts, loadMemberContext } from '../rules/facts.js';
+import type { CommunityContext } from './context.js';
+
+/**
+ * Unread messages of a member in a group: messages after their marker, not their own, not deleted.
+ * A range on the (group, seq) index: the cost follows the unread count, not the group's history.
+ */
+export async function unreadCount(knex: Knex, groupId: number, userId: string, afterSeq: number): Promise<number> {
+	const [row] = await knex('community_messages')
+		.where('group', groupId)
+		.andWhere('seq', '>', afterSeq)
+		.andWhereNot('sender', userId)
+		.whereNull('deleted_at')
+		.count({ count: '*' });
+	return Number(row?.['count'] ?? 0);
+}
+
+export interface ReadMarker {
+	group: number;
+	last_read_message: number | null;
+	last_read_seq: number;
+	unread: number;
+}
+
+/**
+ * POST /community/groups/:id/read { message }: moves the caller's marker forward, never back, in one
+ * upsert (concurrent marks from two devices end at the higher one). Muted members read, so they mark too.
+ */
+export async function markRead(context: CommunityContext, caller: { userId: string; admin: boolean }, groupId: number, messageId: number): Promise<ReadMarker> {
+	const knex = context.database;
+	assertCanRead(await loadMemberContext(knex, groupId, caller.userId, caller.admin));
+	const message = await facts.message(knex, messageId);
+	if (!message || message.group !== groupId) throw new InvalidReferenceError({ reason: 'message: must be a message of this group' });
+	const seq = Number(message.seq);
+	const table = 'community_message_receipts';
+	const newer = (column: string) => knex.raw(`CASE WHEN excluded.last_read_seq > ??.last_read_seq THEN excluded.?? ELSE ??.?? END`, [table, column, table, column]);
+	await knex(table)
+		.insert({ group: groupId, user: caller.userId, last_read_message: message.id, last_read_seq: seq, read_at: nowIso() })
+		.onConflict(['group', 'user'])
+		.merge({ last_read_message: newer('last_read_message'), last_read_seq: newer('last_read_seq'), read_at: newer('read_at') });
+	return readMarker(knex, groupId, caller.userId);
+}
+
+export async function readMarker(knex: Knex, groupId: number, userId: string): Promise<ReadMarker> {
+	const marker = await knex('community_message_receipts').where({ group: groupId, user: userId }).first();
+	const lastReadSeq = Number(marker?.last_read_seq ?? 0);
+	return {
+		group: groupId,
+		last_read_message: marker?.last_read_message === undefined || marker?.last_read_message === null ? null : Number(marker.last_read_message),
+		last_read_seq: lastReadSeq,
+		unread: await unreadCount(knex, groupId, userId, lastReadSeq),
+	};
+}
+
+export interface MyGroup {
+	id: number;
+	name: string;
+	course: number;
+	status: string;
+	role: string;
+	member_status: string;
+	chat_enabled: boolean;
+	unread_messages: number;
+	unread_notifications: number;
+	last_read_seq: number;
+	last_message: { id: number; seq: number; sender: string; body: string; date_created: unknown; deleted: boolean } | null;
+}
+
+/** GET /community/me/groups: my groups with unread counts and the newest message, in four set-based queries. */
+export async function myGroups(context: CommunityContext, userId: string): Promise<MyGroup[]> {
+	const knex = context.database;
+	const rows = await knex('community_members as m')
+		.join('community_groups as g', 'g.id', 'm.group')
+		.leftJoin('community_message_receipts as r', function joinMarker() {
+			this.on('r.group', '=', 'm.group').andOn('r.user', '=', 'm.user');
+		})
+		.where('m.user', userId)
+		.whereIn('m.status', ['active', 'muted'])
+		.select('g.id', 'g.name', 'g.course', 'g.status', 'g.chat_enabled', 'g.last_seq', 'm.role', 'm.status as member_status', 'r.last_read_seq');
+	if (rows.length === 0) return [];
+	const groupIds = rows.map((row) => row.id);
+
+	const unread: Array<{ group: number; count: number | string }> = await knex('community_messages as msg')
+		.join('community_members as m', function joinMember() {
+			this.on('m.group', '=', 'msg.group').andOnVal('m.user', '=', userId);
+		})
+		.leftJoin('community_message_receipts as r', function joinMarker() {
+			this.on('r.group', '=', 'msg.group').andOnVal('r.user', '=', userId);
+		})
+		.whereIn('msg.group', groupIds)
+		.andWhereNot('msg.sender', userId)
+		.whereNull('msg.deleted_at')
+		.andWhereRaw('msg.seq > COALESCE(r.last_read_seq, 0)')
+		.groupBy('msg.group')
+		.select('msg.group')
+		.count({ count: '*' });
+	const notifications: Array<{ group: number; count: number | string }> = await knex('community_notifications')
+		.where({ recipient: userId })
+		.whereNull('read_at')
+		.whereIn('group', groupIds)
+		.groupBy('group')
+		.select('group')
+		.count({ count: '*' });
+	const lastMessages = await knex('community_messages as msg')
+		.join('community_groups as g', function joinNewest() {
+			this.on('g.id', '=', 'msg.group').andOn('g.last_seq', '=', 'msg.seq');
+		})
+		.whereIn('msg.group', groupIds)
+		.select('msg.id', 'msg.group', 'msg.seq', 'msg.sender', 'msg.body', 'msg.date_created', 'msg.deleted_at');
+
+	const countOf = (list: Array<{ group: number; count: number | string }>, id: number) => Number(list.find((row) => Number(row.group) === id)?.count ?? 0);
+	return rows.map((row) => {
+		const last = lastMessages.find((m) => Number(m.group) === row.id);
+		return {
+			id: row.id,
+			name: row.name,
+			course: row.course,
+			status: row.status,
+			role: row.role,
+			member_status: row.member_status,
+			chat_enabled: row.chat_enabled === true || row.chat_enabled === 1,
+			unread_messages: countOf(unread, row.id),
+			unread_notifications: countOf(notifications, row.id),
+			last_read_seq: Number(row.last_read_seq ?? 0),
+			last_message: last ? { id: Number(last.id), seq: Number(last.seq), sender: last.sender, body: last.body, date_created: last.date_created, deleted: Boolean(last.deleted_at) } : null,
+		};
+	});
+}
+
+/** POST /community/notifications/read { ids } | { all: true }: only the caller's own, set-based. */
+export async function markNotificationsRead(context: CommunityContext, userId: string, ids: number[] | 'all'): Promise<number> {
+	const query = context.database('community_notifications').where({ recipient: userId }).whereNull('read_at');
+	if (ids !== 'all') query.whereIn('id', ids);
+	return query.update({ read_at: nowIso() });
+}
+

@@ -1,0 +1,20 @@
+import type { Accountability } from '@directus/types';
+import { AuthenticationRequiredError } from '../errors/index.js';
+
+/** Who is acting: `system` (no accountability: the bundle itself, the CLI), an admin, or a person. */
+export type Caller = { kind: 'system' } | { kind: 'admin'; userId: string | null } | { kind: 'user'; userId: string };
+
+export function callerOf(accountability: Accountability | null | undefined): Caller | { kind: 'anonymous' } {
+	if (!accountability) return { kind: 'system' };
+	if (accountability.admin) return { kind: 'admin', userId: accountability.user ?? null };
+	if (!accountability.user) return { kind: 'anonymous' };
+	return { kind: 'user', userId: accountability.user };
+}
+
+/** A logged-in person (admins included), or 401. */
+export function requireUser(accountability: Accountability | null | undefined): { userId: string; admin: boolean } {
+	const caller = callerOf(accountability);
+	if (caller.kind === 'user') return { userId: caller.userId, admin: false };
+	if (caller.kind === 'admin' && caller.userId) return { userId: caller.userId, admin: true };
+	throw new AuthenticationRequiredError();
+}

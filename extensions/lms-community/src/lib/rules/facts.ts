@@ -1,0 +1,115 @@
+import type { Knex } from 'knex';
+import type { EnrollmentFacts, MemberRole, MemberStatus } from '../access/scope.js';
+import {
+	ForbiddenError,
+	GroupArchivedError,
+	MemberBannedError,
+	MemberMutedError,
+	NotInstructorError,
+	NotMemberError,
+	NotModeratorError,
+} from '../errors/index.js';
+
+export interface GroupRow {
+	id: number;
+	course: number;
+	name: string;
+	status: 'active' | 'archived';
+	require_post_approval: boolean | number;
+	allow_student_posts: boolean | number;
+	chat_enabled: boolean | number;
+	slow_mode_seconds: number;
+	last_seq: number | string;
+}
+
+export interface MemberRow {
+	id: number;
+	group: number;
+	user: string;
+	role: MemberRole;
+	status: MemberStatus;
+	notify: 'all' | 'mentions' | 'none';
+}
+
+export interface PostRow {
+	id: number;
+	group: number;
+	author: string;
+	parent: number | null;
+	status: 'draft' | 'pending' | 'published' | 'rejected' | 'deleted';
+	locked: boolean | number;
+	pinned: boolean | number;
+	title: string | null;
+	body: string;
+}
+
+export interface MessageRow {
+	id: number | string;
+	group: number;
+	sender: string;
+	seq: number | string;
+	deleted_at: unknown;
+	body: string;
+}
+
+/** Reads of plain facts for rule checks. Ids come from validated input (schemas.ts), never raw strings. */
+export const facts = {
+	group: (knex: Knex, id: number) => knex<GroupRow>('community_groups').where({ id }).first(),
+	member: (knex: Knex, group: number, user: string) => knex<MemberRow>('community_members').where({ group, user }).first(),
+	post: (knex: Knex, id: number) => knex<PostRow>('community_posts').where({ id }).first(),
+	message: (knex: Knex, id: number) => knex<MessageRow>('community_messages').where({ id }).first(),
+	enrollment: (knex: Knex, course: number, user: string) =>
+		knex<EnrollmentFacts & { id: number; user: string }>('enrollments').where({ course, user }).first(),
+};
+
+export const flag = (value: boolean | number | null | undefined): boolean => value === true || value === 1;
+
+export const isModeratorRole = (role: MemberRole): boolean => role === 'instructor' || role === 'moderator';
+
+export interface MemberContext {
+	group: GroupRow;
+	member: MemberRow | null;
+	/** The caller is a Directus admin: every group rule is waived. */
+	admin: boolean;
+	moderator: boolean;
+	instructor: boolean;
+}
+
+/** The group and the caller's membership; a group the caller cannot see answers like a missing one. */
+export async function loadMemberContext(knex: Knex, groupId: number, userId: string, admin: boolean): Promise<MemberContext> {
+	const [group, member] = await Promise.all([facts.group(knex, groupId), facts.member(knex, groupId, userId)]);
+	if (!group) throw new ForbiddenError();
+	const active = member?.status === 'active';
+	return {
+		group,
+		member: member ?? null,
+		admin,
+		moderator: admin || (active && isModeratorRole(member!.role)),
+		instructor: admin || (active && member!.role === 'instructor'),
+	};
+}
+
+/** For reading: an active or muted member. */
+export function assertCanRead(context: MemberContext): void {
+	if (context.admin) return;
+	const status = context.member?.status;
+	if (status === 'banned') throw new MemberBannedError();
+	if (status !== 'active' && status !== 'muted') throw new NotMemberError();
+}
+
+/** For writing: an active member of an active group (muted members read only). */
+export function assertCanWrite(context: MemberContext): void {
+	if (context.admin) return;
+	assertCanRead(context);
+	if (context.group.status === 'archived') throw new GroupArchivedError();
+	if (context.member!.status === 'muted') throw new MemberMutedError();
+}
+
+export function assertModerator(context: MemberContext): void {
+	if (!context.moderator) throw new NotModeratorError();
+	if (!context.admin && context.group.status === 'archived') throw new GroupArchivedError();
+}
+
+export function assertInstructor(context: MemberContext): void {
+	if (!context.instructor) throw new NotInstructorError();
+}

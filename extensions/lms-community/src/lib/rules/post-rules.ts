@@ -1,0 +1,162 @@
+import type { Accountability } from '@directus/types';
+import type { Knex } from 'knex';
+import { LIMITS } from '../domain/limits.js';
+import { checkBody } from '../domain/text.js';
+import {
+	AuthenticationRequiredError,
+	BodyTooLongError,
+	ForbiddenError,
+	InvalidPayloadError,
+	InvalidReferenceError,
+	InvalidStateError,
+	NotOwnerError,
+	StudentPostsDisabledError,
+	ThreadLockedError,
+} from '../errors/index.js';
+import { callerOf } from './caller.js';
+import { nowIso } from './clock.js';
+import { assertCanWrite, assertModerator, facts, flag, loadMemberContext, type PostRow } from './facts.js';
+import { parseInput, withoutSelfReference } from './parse-input.js';
+import { PostCreateInput, PostUpdateInput } from './schemas.js';
+
+export interface RuleContext {
+	database: Knex;
+	accountability: Accountability | null;
+}
+
+/** A body that passed the checks, or the matching 400. */
+export function requireBody(value: unknown, max: number): string {
+	const checked = checkBody(value, max);
+	if (checked.ok) return checked.text;
+	if (checked.reason === 'too_long') throw new BodyTooLongError({ max });
+	throw new InvalidPayloadError({ reason: checked.reason === 'empty' ? 'body: must not be empty' : 'body: must be text' });
+}
+
+/** `reply_count` and `last_activity_at` of the thread starter move in the same transaction as the reply. */
+async function bumpThread(trx: Knex, parentId: number, delta: number): Promise<void> {
+	const update: Record<string, unknown> = { reply_count: trx.raw('?? + ?', ['reply_count', delta]) };
+	if (delta > 0) update['last_activity_at'] = nowIso();
+	await trx('community_posts').where({ id: parentId }).update(update);
+}
+
+/**
+ * Creating a post. Members: the author is the caller; only group, parent, title, body and a draft/published
+ * wish are theirs to send; replies go to a published thread starter of the same group, not a locked one
+ * (moderators excepted); students start threads only where the group allows it; with approval on, their
+ * published wish becomes `pending`. Admins and the system write what they send, with the same body rules.
+ */
+export async function handlePostCreate(payload: Record<string, unknown>, { database: trx, accountability }: RuleContext): Promise<Record<string, unknown>> {
+	const caller = callerOf(accountability);
+	if (caller.kind === 'anonymous') throw new AuthenticationRequiredError();
+	const now = nowIso();
+	if (caller.kind !== 'user') {
+		const post: Record<string, unknown> = { ...payload, last_activity_at: payload['last_activity_at'] ?? now, reaction_counts: payload['reaction_counts'] ?? {} };
+		if (post['body'] !== undefined) post['body'] = requireBody(post['body'], LIMITS.postBody);
+		if (!post['author'] && caller.kind === 'admin') post['author'] = caller.userId;
+		if (post['parent'] && (post['status'] ?? 'published') === 'published') await bumpThread(trx, Number(post['parent']), 1);
+		return post;
+	}
+
+	const input = parseInput(PostCreateInput, withoutSelfReference(payload, 'author', caller.userId));
+	const context = await loadMemberContext(trx, input.group, caller.userId, false);
+	assertCanWrite(context);
+
+	if (input.parent) {
+		const parent = await facts.post(trx, input.parent);
+		if (!parent || parent.group !== input.group || parent.parent !== null || parent.status !== 'published') {
+			throw new InvalidReferenceError({ reason: 'parent: must be a published thread starter of the same group' });
+		}
+		if (flag(parent.locked) && !context.moderator) throw new ThreadLockedError();
+	} else {
+		if (!input.title || input.title.trim().length === 0) throw new InvalidPayloadError({ reason: 'title: a thread starter needs a title' });
+		if (!context.moderator && !flag(context.group.allow_student_posts)) throw new StudentPostsDisabledError();
+	}
+
+	const wantsDraft = input.status === 'draft';
+	const needsApproval = !context.moderator && flag(context.group.require_post_approval);
+	const status = wantsDraft ? 'draft' : needsApproval ? 'pending' : 'published';
+	if (input.parent && status === 'published') await bumpThread(trx, input.parent, 1);
+
+	return {
+		group: input.group,
+		parent: input.parent ?? null,
+		title: input.parent ? null : input.title!.trim(),
+		body: requireBody(input.body, LIMITS.postBody),
+		status,
+		author: caller.userId,
+		pinned: false,
+		locked: false,
+		view_count: 0,
+		reply_count: 0,
+		reaction_counts: {},
+		last_activity_at: now,
+	};
+}
+
+/**
+ * Changing posts. Authors edit title and body (marking `edited_at`), publish their drafts and delete their
+ * posts; the group's moderators delete any post and pin or lock threads. Deleted posts stay deleted.
+ * Approval and rejection go through /community/posts/:id/approve|reject, not through a status write.
+ */
+export async function handlePostUpdate(
+	payload: Record<string, unknown>,
+	keys: Array<string | number>,
+	{ database: trx, accountability }: RuleContext,
+): Promise<Record<string, unknown>> {
+	const caller = callerOf(accountability);
+	if (caller.kind === 'anonymous') throw new AuthenticationRequiredError();
+	const posts = (await trx<PostRow>('community_posts').whereIn('id', keys)) as PostRow[];
+
+	if (caller.kind !== 'user') {
+		const update = { ...payload };
+		if (update['body'] !== undefined) update['body'] = requireBody(update['body'], LIMITS.postBody);
+		if (typeof update['status'] === 'string') for (const post of posts) await adjustThreadForStatus(trx, post, update['status'] as PostRow['status']);
+		return update;
+	}
+
+	if (keys.length !== 1) throw new InvalidPayloadError({ reason: 'update one post at a time' });
+	const post = posts[0];
+	if (!post) throw new ForbiddenError();
+	const input = parseInput(PostUpdateInput, payload);
+	const context = await loadMemberContext(trx, post.group, caller.userId, false);
+	const isAuthor = post.author === caller.userId;
+	if (!isAuthor && !context.moderator) throw new ForbiddenError();
+	if (post.status === 'deleted') throw new InvalidStateError({ reason: 'This post is deleted.' });
+
+	const update: Record<string, unknown> = {};
+	if (input.pinned !== undefined || input.locked !== undefined) {
+		assertModerator(context);
+		if (post.parent !== null) throw new InvalidPayloadError({ reason: 'only thread starters are pinned or locked' });
+		if (input.pinned !== undefined) update['pinned'] = input.pinned;
+		if (input.locked !== undefined) update['locked'] = input.locked;
+	}
+	if (input.title !== undefined || input.body !== undefined) {
+		if (!isAuthor) throw new NotOwnerError();
+		assertCanWrite(context);
+		if (input.body !== undefined) update['body'] = requireBody(input.body, LIMITS.postBody);
+		if (input.title !== undefined) {
+			if (post.parent === null && (!input.title || input.title.trim() === '')) throw new InvalidPayloadError({ reason: 'title: a thread starter needs a title' });
+			update['title'] = post.parent === null ? input.title!.trim() : null;
+		}
+		update['edited_at'] = nowIso();
+		update['last_activity_at'] = update['edited_at'];
+	}
+	if (input.status === 'deleted') {
+		if (!isAuthor) assertModerator(context);
+		update['status'] = 'deleted';
+	} else if (input.status === 'published') {
+		if (!isAuthor) throw new NotOwnerError();
+		if (post.status !== 'draft') throw new InvalidStateError({ reason: 'Only drafts are published by their author.' });
+		assertCanWrite(context);
+		update['status'] = !context.moderator && flag(context.group.require_post_approval) ? 'pending' : 'published';
+	}
+	if (typeof update['status'] === 'string') await adjustThreadForStatus(trx, post, update['status'] as PostRow['status']);
+	return update;
+}
+
+/** A reply entering or leaving `published` moves its thread's reply count. */
+export async function adjustThreadForStatus(trx: Knex, post: PostRow, next: PostRow['status']): Promise<void> {
+	if (post.parent === null || post.status === next) return;
+	if (next === 'published') await bumpThread(trx, post.parent, 1);
+	else if (post.status === 'published') await bumpThread(trx, post.parent, -1);
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { LIMITS } from '../domain/limits.js';
+
+/** Ids arrive as numbers or numeric strings (URL params); anything else is a 400, not a database error. */
+export const Id = z.coerce.number().int().positive();
+export type Id = z.infer<typeof Id>;
+
+export const ClientId = z.string().trim().min(1).max(LIMITS.clientId);
+
+/** What a member may send when creating a post over REST. */
+export const PostCreateInput = z
+	.object({
+		group: Id,
+		parent: Id.nullish(),
+		title: z.string().max(LIMITS.postTitle).nullish(),
+		body: z.unknown(),
+		status: z.enum(['draft', 'published']).optional(),
+	})
+	.strict();
+export type PostCreateInput = z.infer<typeof PostCreateInput>;
+
+/** What an author may change on their post; moderators may also pin, lock and delete. */
+export const PostUpdateInput = z
+	.object({
+		title: z.string().max(LIMITS.postTitle).nullish(),
+		body: z.unknown().optional(),
+		status: z.enum(['published', 'deleted']).optional(),
+		pinned: z.boolean().optional(),
+		locked: z.boolean().optional(),
+	})
+	.strict();
+export type PostUpdateInput = z.infer<typeof PostUpdateInput>;
+
+export const MessageCreateInput = z
+	.object({
+		group: Id,
+		body: z.unknown(),
+		reply_to: Id.nullish(),
+		client_id: ClientId.nullish(),
+	})
+	.strict();
+export type MessageCreateInput = z.infer<typeof MessageCreateInput>;
+
+/** `deleted_at` with any value means "delete it" (the server sets the time). */
+export const MessageUpdateInput = z
+	.object({
+		body: z.unknown().optional(),
+		deleted_at: z.unknown().optional(),
+	})
+	.strict();
+export type MessageUpdateInput = z.infer<typeof MessageUpdateInput>;
+
+export const MemberUpdateInput = z
+	.object({
+		status: z.enum(['active', 'muted', 'banned']).optional(),
+		role: z.enum(['student', 'moderator']).optional(),
+		notify: z.enum(['all', 'mentions', 'none']).optional(),
+	})
+	.strict();
+export type MemberUpdateInput = z.infer<typeof MemberUpdateInput>;
+
+export const GroupUpdateInput = z
+	.object({
+		name: z.string().trim().min(1).max(200).optional(),
+		description: z.string().max(LIMITS.postBody).nullish(),
+		require_post_approval: z.boolean().optional(),
+		allow_student_posts: z.boolean().optional(),
+		chat_enabled: z.boolean().optional(),
+		slow_mode_seconds: z.number().int().min(0).max(86_400).optional(),
+	})
+	.strict();
+export type GroupUpdateInput = z.infer<typeof GroupUpdateInput>;
+
+export const ReadMarkerInput = z.object({ message: Id }).strict();
+export type ReadMarkerInput = z.infer<typeof ReadMarkerInput>;
+
+export const ModerationNoteInput = z.object({ note: z.string().trim().max(LIMITS.moderationNote).optional() }).strict();
+export type ModerationNoteInput = z.infer<typeof ModerationNoteInput>;
+
+export const ReactionInput = z.object({ emoji: z.string().min(1).max(32) }).strict();
+export type ReactionInput = z.infer<typeof ReactionInput>;
+
+export const NotificationsReadInput = z.union([
+	z.object({ ids: z.array(Id).min(1).max(500) }).strict(),
+	z.object({ all: z.literal(true) }).strict(),
+]);
+export type NotificationsReadInput = z.infer<typeof NotificationsReadInput>;
