@@ -10,7 +10,8 @@ declare module 'vitest' {
 /** One Directus per test run (a boot costs seconds); tests isolate themselves with their own data. */
 export default async function setup(project: TestProject) {
 	const db: TestDatabase = process.env.TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
-	const instance = await startDirectusInstance({ db });
+	// The membership sweep runs every second here, so expiry-by-date is observable in a test.
+	const instance = await startDirectusInstance({ db, env: { COMMUNITY_MEMBERSHIP_SYNC_CRON: '* * * * * *' } });
 	project.provide('directus', { url: instance.url, db, configPath: instance.configPath, admin: instance.admin, secret: instance.secret });
 	return () => instance.stop();
 }

@@ -32,13 +32,24 @@ export default defineEndpoint({
 			res.json({ data: { status: 'ok', version: BUNDLE_VERSION } });
 		});
 
-		router.post('/groups/:id/join', route(async (req) => joinGroup(context, idParam(req), requireUser(req.accountability).userId)));
-		router.post('/groups/:id/leave', route(async (req) => leaveGroup(context, idParam(req), requireUser(req.accountability).userId)));
+		router.post(
+			'/groups/:id/join',
+			route(async (req) => joinGroup(context, idParam(req), requireUser(req.accountability).userId)),
+		);
+		router.post(
+			'/groups/:id/leave',
+			route(async (req) => leaveGroup(context, idParam(req), requireUser(req.accountability).userId)),
+		);
 		router.post(
 			'/groups/:id/read',
-			route(async (req) => markRead(context, requireUser(req.accountability), idParam(req), parseInput(ReadMarkerInput, body(req)).message)),
+			route(async (req) =>
+				markRead(context, requireUser(req.accountability), idParam(req), parseInput(ReadMarkerInput, body(req)).message),
+			),
 		);
-		router.get('/me/groups', route(async (req) => myGroups(context, requireUser(req.accountability).userId)));
+		router.get(
+			'/me/groups',
+			route(async (req) => myGroups(context, requireUser(req.accountability).userId)),
+		);
 
 		for (const decision of ['approve', 'reject'] as const) {
 			router.post(
@@ -55,11 +66,16 @@ export default defineEndpoint({
 			['lock', 'locked', true],
 			['unlock', 'locked', false],
 		] as const) {
-			router.post(`/posts/:id/${action}`, route(async (req) => setThreadFlag(context, requireUser(req.accountability), idParam(req), field, value)));
+			router.post(
+				`/posts/:id/${action}`,
+				route(async (req) => setThreadFlag(context, requireUser(req.accountability), idParam(req), field, value)),
+			);
 		}
 		router.post(
 			'/posts/:id/view',
-			route(async (req) => ({ view_count: await recordView(context, req.accountability!, requireUser(req.accountability).userId, idParam(req)) })),
+			route(async (req) => ({
+				view_count: await recordView(context, req.accountability!, requireUser(req.accountability).userId, idParam(req)),
+			})),
 		);
 		router.post(
 			'/posts/:id/reactions',

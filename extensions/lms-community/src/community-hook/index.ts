@@ -19,7 +19,8 @@ type Enrollment = EnrollmentFacts & { user: string };
 export default defineHook(({ init, filter, action, schedule }, context) => {
 	const { env, logger } = context;
 	/** Action hooks are not awaited by Directus: their failures are logged, never lost silently. */
-	const background = (label: string, work: Promise<unknown>) => void work.catch((error) => logger.error(error, `community: ${label} failed`));
+	const background = (label: string, work: Promise<unknown>) =>
+		void work.catch((error) => logger.error(error, `community: ${label} failed`));
 
 	init('cli.before', ({ program }) => {
 		registerCommunityCli(program, context, { snapshotsDir: env['COMMUNITY_SNAPSHOTS_PATH'] ?? './snapshots' });
@@ -58,12 +59,20 @@ export default defineHook(({ init, filter, action, schedule }, context) => {
 	});
 	filter<Payload>('enrollments.items.update', async (payload, { keys }, { database }) => {
 		const rows: Enrollment[] = await (database as Knex)('enrollments').whereIn('id', keys);
-		await syncMembershipsForEnrollments(context, database as Knex, rows.map((row) => ({ ...row, ...payload }) as Enrollment));
+		await syncMembershipsForEnrollments(
+			context,
+			database as Knex,
+			rows.map((row) => ({ ...row, ...payload }) as Enrollment),
+		);
 		return payload;
 	});
 	filter<Array<string | number>>('enrollments.items.delete', async (keys, _meta, { database }) => {
 		const rows: Enrollment[] = await (database as Knex)('enrollments').whereIn('id', keys);
-		await syncMembershipsForEnrollments(context, database as Knex, rows.map((row) => ({ ...row, status: 'cancelled' })));
+		await syncMembershipsForEnrollments(
+			context,
+			database as Knex,
+			rows.map((row) => ({ ...row, status: 'cancelled' })),
+		);
 		return keys;
 	});
 

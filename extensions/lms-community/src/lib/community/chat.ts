@@ -29,14 +29,20 @@ export interface ReadMarker {
  * POST /community/groups/:id/read { message }: moves the caller's marker forward, never back, in one
  * upsert (concurrent marks from two devices end at the higher one). Muted members read, so they mark too.
  */
-export async function markRead(context: CommunityContext, caller: { userId: string; admin: boolean }, groupId: number, messageId: number): Promise<ReadMarker> {
+export async function markRead(
+	context: CommunityContext,
+	caller: { userId: string; admin: boolean },
+	groupId: number,
+	messageId: number,
+): Promise<ReadMarker> {
 	const knex = context.database;
 	assertCanRead(await loadMemberContext(knex, groupId, caller.userId, caller.admin));
 	const message = await facts.message(knex, messageId);
 	if (!message || message.group !== groupId) throw new InvalidReferenceError({ reason: 'message: must be a message of this group' });
 	const seq = Number(message.seq);
 	const table = 'community_message_receipts';
-	const newer = (column: string) => knex.raw(`CASE WHEN excluded.last_read_seq > ??.last_read_seq THEN excluded.?? ELSE ??.?? END`, [table, column, table, column]);
+	const newer = (column: string) =>
+		knex.raw(`CASE WHEN excluded.last_read_seq > ??.last_read_seq THEN excluded.?? ELSE ??.?? END`, [table, column, table, column]);
 	await knex(table)
 		.insert({ group: groupId, user: caller.userId, last_read_message: message.id, last_read_seq: seq, read_at: nowIso() })
 		.onConflict(['group', 'user'])
@@ -49,7 +55,8 @@ export async function readMarker(knex: Knex, groupId: number, userId: string): P
 	const lastReadSeq = Number(marker?.last_read_seq ?? 0);
 	return {
 		group: groupId,
-		last_read_message: marker?.last_read_message === undefined || marker?.last_read_message === null ? null : Number(marker.last_read_message),
+		last_read_message:
+			marker?.last_read_message === undefined || marker?.last_read_message === null ? null : Number(marker.last_read_message),
 		last_read_seq: lastReadSeq,
 		unread: await unreadCount(knex, groupId, userId, lastReadSeq),
 	};
@@ -79,7 +86,17 @@ export async function myGroups(context: CommunityContext, userId: string): Promi
 		})
 		.where('m.user', userId)
 		.whereIn('m.status', ['active', 'muted'])
-		.select('g.id', 'g.name', 'g.course', 'g.status', 'g.chat_enabled', 'g.last_seq', 'm.role', 'm.status as member_status', 'r.last_read_seq');
+		.select(
+			'g.id',
+			'g.name',
+			'g.course',
+			'g.status',
+			'g.chat_enabled',
+			'g.last_seq',
+			'm.role',
+			'm.status as member_status',
+			'r.last_read_seq',
+		);
 	if (rows.length === 0) return [];
 	const groupIds = rows.map((row) => row.id);
 
@@ -111,7 +128,8 @@ export async function myGroups(context: CommunityContext, userId: string): Promi
 		.whereIn('msg.group', groupIds)
 		.select('msg.id', 'msg.group', 'msg.seq', 'msg.sender', 'msg.body', 'msg.date_created', 'msg.deleted_at');
 
-	const countOf = (list: Array<{ group: number; count: number | string }>, id: number) => Number(list.find((row) => Number(row.group) === id)?.count ?? 0);
+	const countOf = (list: Array<{ group: number; count: number | string }>, id: number) =>
+		Number(list.find((row) => Number(row.group) === id)?.count ?? 0);
 	return rows.map((row) => {
 		const last = lastMessages.find((m) => Number(m.group) === row.id);
 		return {
@@ -125,7 +143,16 @@ export async function myGroups(context: CommunityContext, userId: string): Promi
 			unread_messages: countOf(unread, row.id),
 			unread_notifications: countOf(notifications, row.id),
 			last_read_seq: Number(row.last_read_seq ?? 0),
-			last_message: last ? { id: Number(last.id), seq: Number(last.seq), sender: last.sender, body: last.body, date_created: last.date_created, deleted: Boolean(last.deleted_at) } : null,
+			last_message: last
+				? {
+						id: Number(last.id),
+						seq: Number(last.seq),
+						sender: last.sender,
+						body: last.body,
+						date_created: last.date_created,
+						deleted: Boolean(last.deleted_at),
+					}
+				: null,
 		};
 	});
 }
@@ -136,4 +163,3 @@ export async function markNotificationsRead(context: CommunityContext, userId: s
 	if (ids !== 'all') query.whereIn('id', ids);
 	return query.update({ read_at: nowIso() });
 }
-

@@ -15,7 +15,8 @@ export function idempotentMessageCreate(context: CommunityContext) {
 	return async (req: DirectusRequest, res: Response, next: NextFunction) => {
 		const body = req.body as Record<string, unknown> | undefined;
 		const userId = req.accountability?.user;
-		if (!body || Array.isArray(body) || typeof body !== 'object' || typeof body['client_id'] !== 'string' || !userId || !req.schema) return next();
+		if (!body || Array.isArray(body) || typeof body !== 'object' || typeof body['client_id'] !== 'string' || !userId || !req.schema)
+			return next();
 		try {
 			const messages = new context.services.ItemsService('community_messages', { schema: req.schema, accountability: req.accountability! });
 			const clientId = body['client_id'].trim();

@@ -23,13 +23,19 @@ const REFUSALS: Record<JoinRefusal, new () => Error> = {
 
 /** Memberships are the system's to write (members cannot create them over REST): the join rules are here. */
 async function membersAsSystem(context: CommunityContext, knex: Knex) {
-	return new context.services.ItemsService('community_members', { knex, schema: await context.getSchema({ database: knex }), accountability: null });
+	return new context.services.ItemsService('community_members', {
+		knex,
+		schema: await context.getSchema({ database: knex }),
+		accountability: null,
+	});
 }
 
 /** `member_count`: active and muted members, recounted from the rows. */
 export async function refreshMemberCount(knex: Knex, groupId: number): Promise<void> {
 	const [row] = await knex('community_members').where({ group: groupId }).whereIn('status', ['active', 'muted']).count({ count: '*' });
-	await knex('community_groups').where({ id: groupId }).update({ member_count: Number(row?.['count'] ?? 0) });
+	await knex('community_groups')
+		.where({ id: groupId })
+		.update({ member_count: Number(row?.['count'] ?? 0) });
 }
 
 export interface JoinResult {
@@ -108,7 +114,14 @@ export async function syncMembershipsForEnrollments(
 			await members.updateOne(member.id, { status: next });
 			changes.push({ group: group.id, user: enrollment.user, from: member.status, to: next });
 		} else if (access && enrollment.role !== 'student' && group.status === 'active') {
-			await members.createOne({ group: group.id, user: enrollment.user, role: memberRoleFor(enrollment.role), status: 'active', notify: 'all', joined_at: nowIso() });
+			await members.createOne({
+				group: group.id,
+				user: enrollment.user,
+				role: memberRoleFor(enrollment.role),
+				status: 'active',
+				notify: 'all',
+				joined_at: nowIso(),
+			});
 			changes.push({ group: group.id, user: enrollment.user, from: null, to: 'active' });
 		}
 	}
@@ -124,7 +137,14 @@ export async function syncAllMemberships(context: CommunityContext, now = new Da
 	const knex = context.database;
 	const enrollments = await knex('enrollments')
 		.join('community_groups', 'community_groups.course', 'enrollments.course')
-		.select('enrollments.user', 'enrollments.course', 'enrollments.role', 'enrollments.status', 'enrollments.starts_at', 'enrollments.expires_at');
+		.select(
+			'enrollments.user',
+			'enrollments.course',
+			'enrollments.role',
+			'enrollments.status',
+			'enrollments.starts_at',
+			'enrollments.expires_at',
+		);
 	const changes = await syncMembershipsForEnrollments(context, knex, enrollments, now);
 	const orphans = await knex('community_members')
 		.whereIn('status', ['active', 'muted'])
@@ -142,11 +162,18 @@ export async function syncAllMemberships(context: CommunityContext, now = new Da
 /** One group per course: created with the course, and by the setup for courses that have none. */
 export async function ensureGroupsForCourses(context: CommunityContext, courseIds?: number[]): Promise<number[]> {
 	const knex = context.database;
-	const query = knex('courses').leftJoin('community_groups', 'community_groups.course', 'courses.id').whereNull('community_groups.id').select('courses.id', 'courses.title');
+	const query = knex('courses')
+		.leftJoin('community_groups', 'community_groups.course', 'courses.id')
+		.whereNull('community_groups.id')
+		.select('courses.id', 'courses.title');
 	if (courseIds) query.whereIn('courses.id', courseIds);
 	const missing: Array<{ id: number; title: string }> = await query;
 	if (missing.length === 0) return [];
-	const groupsAsSystem = new context.services.ItemsService('community_groups', { knex, schema: await context.getSchema({ database: knex }), accountability: null });
+	const groupsAsSystem = new context.services.ItemsService('community_groups', {
+		knex,
+		schema: await context.getSchema({ database: knex }),
+		accountability: null,
+	});
 	const created: number[] = [];
 	for (const course of missing) {
 		try {

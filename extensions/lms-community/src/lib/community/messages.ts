@@ -10,6 +10,12 @@ export async function notifyForMessage(context: CommunityContext, key: string | 
 	await notifyAsSystem(
 		context,
 		context.database,
-		extractMentions(message.body).map((user) => ({ recipient: user, actor: message.sender, group: message.group, type: 'message_mention' as const, message: message.id })),
+		extractMentions(message.body).map((user) => ({
+			recipient: user,
+			actor: message.sender,
+			group: message.group,
+			type: 'message_mention' as const,
+			message: message.id,
+		})),
 	);
 }

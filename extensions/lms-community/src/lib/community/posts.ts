@@ -3,9 +3,14 @@ import { isAllowedReaction, ALLOWED_REACTIONS } from '../domain/limits.js';
 import { extractMentions } from '../domain/text.js';
 import { InvalidPayloadError, InvalidStateError, ForbiddenError } from '../errors/index.js';
 import { nowIso } from '../rules/clock.js';
-import { assertCanWrite, assertModerator, facts, loadMemberContext, type PostRow } from '../rules/facts.js';
+import { assertCanWrite, assertModerator, facts, flag, loadMemberContext, type PostRow } from '../rules/facts.js';
 import { notifyAsSystem, type NotificationDraft } from '../rules/notifications.js';
 import type { CommunityContext } from './context.js';
+
+/** A post as the endpoints answer it: flags as booleans whatever the database stores. */
+export function presentPost(post: PostRow): PostRow & { pinned: boolean; locked: boolean } {
+	return { ...post, pinned: flag(post.pinned), locked: flag(post.locked) };
+}
 
 /** A post the caller can see, through ItemsService with their accountability (so the read guard applies). */
 export async function readPostAs(context: CommunityContext, accountability: Accountability, postId: number): Promise<PostRow> {
@@ -16,14 +21,27 @@ export async function readPostAs(context: CommunityContext, accountability: Acco
 }
 
 async function postsAsSystem(context: CommunityContext) {
-	return new context.services.ItemsService('community_posts', { knex: context.database, schema: await context.getSchema(), accountability: null });
+	return new context.services.ItemsService('community_posts', {
+		knex: context.database,
+		schema: await context.getSchema(),
+		accountability: null,
+	});
 }
 
 /** Notifications for a post that has just become visible to the group: its thread's author, and mentions. */
 export function draftsForPublishedPost(post: PostRow, threadAuthor: string | null): NotificationDraft[] {
 	const drafts: NotificationDraft[] = [];
-	if (post.parent !== null && threadAuthor) drafts.push({ recipient: threadAuthor, actor: post.author, group: post.group, type: 'post_reply', post: post.id, data: { thread: post.parent } });
-	for (const user of extractMentions(post.body)) drafts.push({ recipient: user, actor: post.author, group: post.group, type: 'mention', post: post.id });
+	if (post.parent !== null && threadAuthor)
+		drafts.push({
+			recipient: threadAuthor,
+			actor: post.author,
+			group: post.group,
+			type: 'post_reply',
+			post: post.id,
+			data: { thread: post.parent },
+		});
+	for (const user of extractMentions(post.body))
+		drafts.push({ recipient: user, actor: post.author, group: post.group, type: 'mention', post: post.id });
 	return drafts;
 }
 
@@ -36,7 +54,10 @@ export async function notifyForPost(context: CommunityContext, postId: number): 
 		const thread = post.parent === null ? null : await facts.post(knex, post.parent);
 		await notifyAsSystem(context, knex, draftsForPublishedPost(post, thread?.author ?? null));
 	} else if (post.status === 'pending') {
-		const moderators: Array<{ user: string }> = await knex('community_members').select('user').where({ group: post.group, status: 'active' }).whereIn('role', ['instructor', 'moderator']);
+		const moderators: Array<{ user: string }> = await knex('community_members')
+			.select('user')
+			.where({ group: post.group, status: 'active' })
+			.whereIn('role', ['instructor', 'moderator']);
 		await notifyAsSystem(
 			context,
 			knex,
@@ -54,7 +75,7 @@ export async function moderatePost(
 	postId: number,
 	decision: ModerationDecision,
 	note: string | null,
-): Promise<PostRow> {
+): Promise<ReturnType<typeof presentPost>> {
 	const knex = context.database;
 	const post = await facts.post(knex, postId);
 	if (!post) throw new ForbiddenError();
@@ -64,36 +85,71 @@ export async function moderatePost(
 	const moved = await knex.transaction(async (trx) => {
 		const current = await trx('community_posts').where({ id: postId }).first();
 		if (current.status !== 'pending') return false;
-		const service = new context.services.ItemsService('community_posts', { knex: trx, schema: await context.getSchema({ database: trx }), accountability: null });
-		await service.updateOne(postId, { status, moderation_note: note, moderated_by: caller.userId, moderated_at: nowIso(), ...(status === 'published' ? { last_activity_at: nowIso() } : {}) });
+		const service = new context.services.ItemsService('community_posts', {
+			knex: trx,
+			schema: await context.getSchema({ database: trx }),
+			accountability: null,
+		});
+		await service.updateOne(postId, {
+			status,
+			moderation_note: note,
+			moderated_by: caller.userId,
+			moderated_at: nowIso(),
+			...(status === 'published' ? { last_activity_at: nowIso() } : {}),
+		});
 		return true;
 	});
-	if (!moved) throw new InvalidStateError({ reason: `Only pending posts can be ${decision === 'approve' ? 'approved' : 'rejected'}; this one is ${(await facts.post(knex, postId))?.status}.` });
-	const updated = (await facts.post(knex, postId))!;
+	if (!moved)
+		throw new InvalidStateError({
+			reason: `Only pending posts can be ${decision === 'approve' ? 'approved' : 'rejected'}; this one is ${(await facts.post(knex, postId))?.status}.`,
+		});
+	const updated = presentPost((await facts.post(knex, postId))!);
 	await notifyAsSystem(context, knex, [
-		{ recipient: post.author, actor: caller.userId, group: post.group, type: decision === 'approve' ? 'post_approved' : 'post_rejected', post: postId, data: note ? { note } : null },
+		{
+			recipient: post.author,
+			actor: caller.userId,
+			group: post.group,
+			type: decision === 'approve' ? 'post_approved' : 'post_rejected',
+			post: postId,
+			data: note ? { note } : null,
+		},
 	]);
 	if (decision === 'approve') await notifyForPost(context, postId);
 	return updated;
 }
 
 /** POST /community/posts/:id/pin|unpin|lock|unlock: moderators of the group, thread starters only. */
-export async function setThreadFlag(context: CommunityContext, caller: { userId: string; admin: boolean }, postId: number, field: 'pinned' | 'locked', value: boolean): Promise<PostRow> {
+export async function setThreadFlag(
+	context: CommunityContext,
+	caller: { userId: string; admin: boolean },
+	postId: number,
+	field: 'pinned' | 'locked',
+	value: boolean,
+): Promise<ReturnType<typeof presentPost>> {
 	const knex = context.database;
 	const post = await facts.post(knex, postId);
 	if (!post || post.status === 'deleted') throw new ForbiddenError();
 	assertModerator(await loadMemberContext(knex, post.group, caller.userId, caller.admin));
 	if (post.parent !== null) throw new InvalidPayloadError({ reason: 'only thread starters are pinned or locked' });
 	await (await postsAsSystem(context)).updateOne(postId, { [field]: value });
-	return (await facts.post(knex, postId))!;
+	return presentPost((await facts.post(knex, postId))!);
 }
 
 /** POST /community/posts/:id/view: one view per user per day; returns the post's view count. */
-export async function recordView(context: CommunityContext, accountability: Accountability, userId: string, postId: number): Promise<number> {
+export async function recordView(
+	context: CommunityContext,
+	accountability: Accountability,
+	userId: string,
+	postId: number,
+): Promise<number> {
 	const post = await readPostAs(context, accountability, postId);
 	const knex = context.database;
 	const day = nowIso().slice(0, 10);
-	const inserted = await knex('community_post_views').insert({ post: post.id, user: userId, day }).onConflict(['post', 'user', 'day']).ignore().returning('id');
+	const inserted = await knex('community_post_views')
+		.insert({ post: post.id, user: userId, day })
+		.onConflict(['post', 'user', 'day'])
+		.ignore()
+		.returning('id');
 	const counted = inserted.length > 0;
 	if (counted) await knex('community_posts').where({ id: post.id }).increment('view_count', 1);
 	const row = await knex('community_posts').select('view_count').where({ id: post.id }).first();
@@ -128,17 +184,32 @@ export async function setReaction(
 		await trx('community_posts').where({ id: postId }).forUpdate().first();
 		let added = false;
 		if (present) {
-			const result = await trx('community_post_reactions').insert({ post: postId, user: caller.userId, emoji, date_created: nowIso() }).onConflict(['post', 'user', 'emoji']).ignore().returning('id');
+			const result = await trx('community_post_reactions')
+				.insert({ post: postId, user: caller.userId, emoji, date_created: nowIso() })
+				.onConflict(['post', 'user', 'emoji'])
+				.ignore()
+				.returning('id');
 			added = result.length > 0;
 		} else {
 			await trx('community_post_reactions').where({ post: postId, user: caller.userId, emoji }).delete();
 		}
-		const rows: Array<{ emoji: string; count: number | string }> = await trx('community_post_reactions').select('emoji').count({ count: '*' }).where({ post: postId }).groupBy('emoji');
+		const rows: Array<{ emoji: string; count: number | string }> = await trx('community_post_reactions')
+			.select('emoji')
+			.count({ count: '*' })
+			.where({ post: postId })
+			.groupBy('emoji');
 		const counts = Object.fromEntries(rows.map((r) => [r.emoji, Number(r.count)]));
-		await trx('community_posts').where({ id: postId }).update({ reaction_counts: JSON.stringify(counts) });
-		const mine: Array<{ emoji: string }> = await trx('community_post_reactions').select('emoji').where({ post: postId, user: caller.userId });
+		await trx('community_posts')
+			.where({ id: postId })
+			.update({ reaction_counts: JSON.stringify(counts) });
+		const mine: Array<{ emoji: string }> = await trx('community_post_reactions')
+			.select('emoji')
+			.where({ post: postId, user: caller.userId });
 		return { state: { reaction_counts: counts, mine: mine.map((m) => m.emoji).sort() }, added };
 	});
-	if (added) await notifyAsSystem(context, knex, [{ recipient: post.author, actor: caller.userId, group: post.group, type: 'post_reaction', post: postId, data: { emoji } }]);
+	if (added)
+		await notifyAsSystem(context, knex, [
+			{ recipient: post.author, actor: caller.userId, group: post.group, type: 'post_reaction', post: postId, data: { emoji } },
+		]);
 	return state;
 }

@@ -15,6 +15,10 @@ describe('neutraliseMarkdown', () => {
 		expect(neutraliseMarkdown('[docs](https://example.com/a?b=1&c=2)')).toBe('[docs](https://example.com/a?b=1&c=2)');
 	});
 
+	it('keeps mentions as written', () => {
+		expect(neutraliseMarkdown('hi <@0b9a4f6e-2d1c-4e8b-8f3a-5d7c9e1b2a01>!')).toBe('hi <@0b9a4f6e-2d1c-4e8b-8f3a-5d7c9e1b2a01>!');
+	});
+
 	it('keeps markdown as written', () => {
 		const markdown = '# Title\n\n> quoted "text"\n\n- **bold** & _it_\n\n`code`';
 		expect(neutraliseMarkdown(markdown)).toBe(markdown);

@@ -12,9 +12,16 @@ export function neutraliseMarkdown(markdown: string): string {
 	return defuseLinkDestinations(unescapeMarkdownSyntax(escaped));
 }
 
-/** sanitize-html escapes `>` and `&` in text too; quotes and ampersands are markdown syntax, so put them back. */
+/**
+ * sanitize-html escapes `>`, quotes and `&` in text too; they are markdown syntax, so they go back. So does
+ * the mention syntax `<@id>`: HTML tag names start with a letter, so `<@` never opens a tag.
+ */
 function unescapeMarkdownSyntax(text: string): string {
-	return text.replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;(?![a-z]+;|#\d+;)/g, '&');
+	return text
+		.replace(/&gt;/g, '>')
+		.replace(/&quot;/g, '"')
+		.replace(/&amp;(?![a-z]+;|#\d+;)/g, '&')
+		.replace(/&lt;@([0-9a-fA-F-]{36})>/g, '<@$1>');
 }
 
 const UNSAFE_SCHEME = /(javascript|vbscript|data|file)\s*:/gi;
@@ -23,7 +30,10 @@ const UNSAFE_SCHEME = /(javascript|vbscript|data|file)\s*:/gi;
 function defuseLinkDestinations(text: string): string {
 	return text
 		.replace(/(\]\(\s*<?\s*)([^)\s]*)/g, (_m, open: string, destination: string) => open + destination.replace(UNSAFE_SCHEME, 'unsafe-$1:'))
-		.replace(/^(\s{0,3}\[[^\]]+\]:\s*<?\s*)(\S*)/gm, (_m, open: string, destination: string) => open + destination.replace(UNSAFE_SCHEME, 'unsafe-$1:'));
+		.replace(
+			/^(\s{0,3}\[[^\]]+\]:\s*<?\s*)(\S*)/gm,
+			(_m, open: string, destination: string) => open + destination.replace(UNSAFE_SCHEME, 'unsafe-$1:'),
+		);
 }
 
 export type TextCheck = { ok: true; text: string } | { ok: false; reason: 'empty' | 'too_long' | 'not_text'; max: number };

@@ -10,7 +10,11 @@ export { ErrorCode };
 
 const forbidden = <T = void>(code: string, message: string | ((extensions: T) => string)) => createError<T>(code, message, 403);
 
-export const QueryNotAllowedError = createError<{ reason: string }>('QUERY_NOT_ALLOWED', ({ reason }) => `This query is not allowed: ${reason}.`, 403);
+export const QueryNotAllowedError = createError<{ reason: string }>(
+	'QUERY_NOT_ALLOWED',
+	({ reason }) => `This query is not allowed: ${reason}.`,
+	403,
+);
 export const AuthenticationRequiredError = createError('UNAUTHENTICATED', 'Log in first: this needs a valid access token.', 401);
 
 export const NotEnrolledError = forbidden('NOT_ENROLLED', 'You are not enrolled in this course.');
@@ -20,13 +24,16 @@ export const GroupArchivedError = forbidden('GROUP_ARCHIVED', 'This group is arc
 export const MemberBannedError = forbidden('MEMBER_BANNED', 'You are banned from this group.');
 export const MemberMutedError = forbidden('MEMBER_MUTED', 'You are muted in this group.');
 export const NotMemberError = forbidden('NOT_A_MEMBER', 'You are not an active member of this group.');
-export const NotModeratorError = forbidden('NOT_MODERATOR', 'Only the group\'s instructors and moderators can do this.');
-export const NotInstructorError = forbidden('NOT_INSTRUCTOR', 'Only the group\'s instructors can do this.');
+export const NotModeratorError = forbidden('NOT_MODERATOR', "Only the group's instructors and moderators can do this.");
+export const NotInstructorError = forbidden('NOT_INSTRUCTOR', "Only the group's instructors can do this.");
 export const ThreadLockedError = forbidden('THREAD_LOCKED', 'This thread is locked.');
 export const StudentPostsDisabledError = forbidden('STUDENT_POSTS_DISABLED', 'Students cannot start threads in this group.');
 export const ChatDisabledError = forbidden('CHAT_DISABLED', 'Chat is switched off in this group.');
 export const NotOwnerError = forbidden('NOT_OWNER', 'Only the author can do this.');
-export const FieldNotAllowedError = forbidden<{ fields: string[] }>('FIELD_NOT_ALLOWED', ({ fields }) => `You cannot set ${fields.join(', ')}.`);
+export const FieldNotAllowedError = forbidden<{ fields: string[] }>(
+	'FIELD_NOT_ALLOWED',
+	({ fields }) => `You cannot set ${fields.join(', ')}.`,
+);
 
 export const SlowModeError = createError<{ retry_after: number }>(
 	'SLOW_MODE',
@@ -35,4 +42,8 @@ export const SlowModeError = createError<{ retry_after: number }>(
 );
 export const InvalidStateError = createError<{ reason: string }>('INVALID_STATE', ({ reason }) => reason, 409);
 export const InvalidReferenceError = createError<{ reason: string }>('INVALID_REFERENCE', ({ reason }) => reason, 400);
-export const BodyTooLongError = createError<{ max: number }>('BODY_TOO_LONG', ({ max }) => `The text is too long (at most ${max} characters).`, 400);
+export const BodyTooLongError = createError<{ max: number }>(
+	'BODY_TOO_LONG',
+	({ max }) => `The text is too long (at most ${max} characters).`,
+	400,
+);

@@ -1,6 +1,15 @@
 import type { Knex } from 'knex';
 import { LIMITS } from '../domain/limits.js';
-import { AuthenticationRequiredError, ChatDisabledError, ForbiddenError, InvalidPayloadError, InvalidReferenceError, InvalidStateError, NotOwnerError, SlowModeError } from '../errors/index.js';
+import {
+	AuthenticationRequiredError,
+	ChatDisabledError,
+	ForbiddenError,
+	InvalidPayloadError,
+	InvalidReferenceError,
+	InvalidStateError,
+	NotOwnerError,
+	SlowModeError,
+} from '../errors/index.js';
 import { callerOf } from './caller.js';
 import { nowIso, timeOf } from './clock.js';
 import { assertCanRead, assertCanWrite, assertModerator, facts, flag, loadMemberContext, type MessageRow } from './facts.js';
@@ -31,13 +40,20 @@ export function slowModeWait(lastSentAt: number | null, slowModeSeconds: number,
  * chat on; slow mode for students (checked after the group lock, so parallel sends cannot slip through);
  * `reply_to` in the same group. Everyone, admins and the system too, gets the message's `seq` here.
  */
-export async function handleMessageCreate(payload: Record<string, unknown>, { database: trx, accountability }: RuleContext): Promise<Record<string, unknown>> {
+export async function handleMessageCreate(
+	payload: Record<string, unknown>,
+	{ database: trx, accountability }: RuleContext,
+): Promise<Record<string, unknown>> {
 	const caller = callerOf(accountability);
 	if (caller.kind === 'anonymous') throw new AuthenticationRequiredError();
 	if (caller.kind !== 'user') {
 		const groupId = Number(payload['group']);
 		if (!Number.isInteger(groupId) || groupId <= 0) throw new InvalidPayloadError({ reason: 'group: expected an id' });
-		const message: Record<string, unknown> = { ...payload, body: requireBody(payload['body'], LIMITS.messageBody), seq: await takeNextSeq(trx, groupId) };
+		const message: Record<string, unknown> = {
+			...payload,
+			body: requireBody(payload['body'], LIMITS.messageBody),
+			seq: await takeNextSeq(trx, groupId),
+		};
 		if (!message['sender'] && caller.kind === 'admin') message['sender'] = caller.userId;
 		return message;
 	}
@@ -49,12 +65,17 @@ export async function handleMessageCreate(payload: Record<string, unknown>, { da
 	const body = requireBody(input.body, LIMITS.messageBody);
 	if (input.reply_to) {
 		const original = await facts.message(trx, input.reply_to);
-		if (!original || original.group !== input.group) throw new InvalidReferenceError({ reason: 'reply_to: must be a message of the same group' });
+		if (!original || original.group !== input.group)
+			throw new InvalidReferenceError({ reason: 'reply_to: must be a message of the same group' });
 	}
 
 	const seq = await takeNextSeq(trx, input.group);
 	if (!context.moderator && context.group.slow_mode_seconds > 0) {
-		const last = await trx('community_messages').select('date_created').where({ group: input.group, sender: caller.userId }).orderBy('seq', 'desc').first();
+		const last = await trx('community_messages')
+			.select('date_created')
+			.where({ group: input.group, sender: caller.userId })
+			.orderBy('seq', 'desc')
+			.first();
 		const wait = slowModeWait(timeOf(last?.date_created), context.group.slow_mode_seconds, Date.now());
 		if (wait > 0) throw new SlowModeError({ retry_after: wait });
 	}

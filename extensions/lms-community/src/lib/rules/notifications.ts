@@ -1,7 +1,8 @@
 import type { ApiExtensionContext } from '@directus/types';
 import type { Knex } from 'knex';
 
-export type NotificationType = 'post_reply' | 'post_reaction' | 'mention' | 'post_pending' | 'post_approved' | 'post_rejected' | 'message_mention';
+export type NotificationType =
+	'post_reply' | 'post_reaction' | 'mention' | 'post_pending' | 'post_approved' | 'post_rejected' | 'message_mention';
 
 export interface NotificationDraft {
 	recipient: string;
@@ -23,7 +24,10 @@ export type NotifyPreference = 'all' | 'mentions' | 'none';
  * (`preferenceOf` answers undefined), as the recipient's `notify` preference says, and once per recipient,
  * type and subject.
  */
-export function deliverable(drafts: NotificationDraft[], preferenceOf: (draft: NotificationDraft) => NotifyPreference | undefined): NotificationDraft[] {
+export function deliverable(
+	drafts: NotificationDraft[],
+	preferenceOf: (draft: NotificationDraft) => NotifyPreference | undefined,
+): NotificationDraft[] {
 	const seen = new Set<string>();
 	return drafts.filter((draft) => {
 		if (draft.recipient === draft.actor) return false;
@@ -41,7 +45,11 @@ export function deliverable(drafts: NotificationDraft[], preferenceOf: (draft: N
  * Creates the deliverable notifications through ItemsService as the system (no member may create
  * notifications for others), so hooks on `community_notifications` see them, whatever created them.
  */
-export async function notifyAsSystem(context: Pick<ApiExtensionContext, 'services' | 'getSchema'>, knex: Knex, drafts: NotificationDraft[]): Promise<void> {
+export async function notifyAsSystem(
+	context: Pick<ApiExtensionContext, 'services' | 'getSchema'>,
+	knex: Knex,
+	drafts: NotificationDraft[],
+): Promise<void> {
 	if (drafts.length === 0) return;
 	const members: Array<{ group: number; user: string; notify: NotifyPreference }> = await knex('community_members')
 		.select('group', 'user', 'notify')
@@ -56,5 +64,7 @@ export async function notifyAsSystem(context: Pick<ApiExtensionContext, 'service
 		schema: await context.getSchema({ database: knex }),
 		accountability: null,
 	});
-	await notificationsAsSystem.createMany(rows.map((row) => ({ ...row, post: row.post ?? null, message: row.message ?? null, data: row.data ?? null })));
+	await notificationsAsSystem.createMany(
+		rows.map((row) => ({ ...row, post: row.post ?? null, message: row.message ?? null, data: row.data ?? null })),
+	);
 }

@@ -7,7 +7,8 @@ import { Id } from './schemas.js';
  * names; malformed values answer 400 INVALID_PAYLOAD with the first problem.
  */
 export function parseInput<T extends z.ZodTypeAny>(schema: T, payload: unknown): z.infer<T> {
-	if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new InvalidPayloadError({ reason: 'Expected a JSON object' });
+	if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+		throw new InvalidPayloadError({ reason: 'Expected a JSON object' });
 	const result = schema.safeParse(payload);
 	if (result.success) return result.data;
 	const unknownKeys = result.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : []));

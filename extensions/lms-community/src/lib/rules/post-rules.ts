@@ -5,6 +5,7 @@ import { checkBody } from '../domain/text.js';
 import {
 	AuthenticationRequiredError,
 	BodyTooLongError,
+	FieldNotAllowedError,
 	ForbiddenError,
 	InvalidPayloadError,
 	InvalidReferenceError,
@@ -45,12 +46,19 @@ async function bumpThread(trx: Knex, parentId: number, delta: number): Promise<v
  * (moderators excepted); students start threads only where the group allows it; with approval on, their
  * published wish becomes `pending`. Admins and the system write what they send, with the same body rules.
  */
-export async function handlePostCreate(payload: Record<string, unknown>, { database: trx, accountability }: RuleContext): Promise<Record<string, unknown>> {
+export async function handlePostCreate(
+	payload: Record<string, unknown>,
+	{ database: trx, accountability }: RuleContext,
+): Promise<Record<string, unknown>> {
 	const caller = callerOf(accountability);
 	if (caller.kind === 'anonymous') throw new AuthenticationRequiredError();
 	const now = nowIso();
 	if (caller.kind !== 'user') {
-		const post: Record<string, unknown> = { ...payload, last_activity_at: payload['last_activity_at'] ?? now, reaction_counts: payload['reaction_counts'] ?? {} };
+		const post: Record<string, unknown> = {
+			...payload,
+			last_activity_at: payload['last_activity_at'] ?? now,
+			reaction_counts: payload['reaction_counts'] ?? {},
+		};
 		if (post['body'] !== undefined) post['body'] = requireBody(post['body'], LIMITS.postBody);
 		if (!post['author'] && caller.kind === 'admin') post['author'] = caller.userId;
 		if (post['parent'] && (post['status'] ?? 'published') === 'published') await bumpThread(trx, Number(post['parent']), 1);
@@ -58,6 +66,8 @@ export async function handlePostCreate(payload: Record<string, unknown>, { datab
 	}
 
 	const input = parseInput(PostCreateInput, withoutSelfReference(payload, 'author', caller.userId));
+	if (input.status !== undefined && input.status !== 'draft' && input.status !== 'published')
+		throw new FieldNotAllowedError({ fields: ['status'] });
 	const context = await loadMemberContext(trx, input.group, caller.userId, false);
 	assertCanWrite(context);
 
@@ -110,7 +120,8 @@ export async function handlePostUpdate(
 	if (caller.kind !== 'user') {
 		const update = { ...payload };
 		if (update['body'] !== undefined) update['body'] = requireBody(update['body'], LIMITS.postBody);
-		if (typeof update['status'] === 'string') for (const post of posts) await adjustThreadForStatus(trx, post, update['status'] as PostRow['status']);
+		if (typeof update['status'] === 'string')
+			for (const post of posts) await adjustThreadForStatus(trx, post, update['status'] as PostRow['status']);
 		return update;
 	}
 
@@ -118,6 +129,8 @@ export async function handlePostUpdate(
 	const post = posts[0];
 	if (!post) throw new ForbiddenError();
 	const input = parseInput(PostUpdateInput, payload);
+	if (input.status !== undefined && input.status !== 'deleted' && input.status !== 'published')
+		throw new FieldNotAllowedError({ fields: ['status'] });
 	const context = await loadMemberContext(trx, post.group, caller.userId, false);
 	const isAuthor = post.author === caller.userId;
 	if (!isAuthor && !context.moderator) throw new ForbiddenError();
@@ -135,7 +148,8 @@ export async function handlePostUpdate(
 		assertCanWrite(context);
 		if (input.body !== undefined) update['body'] = requireBody(input.body, LIMITS.postBody);
 		if (input.title !== undefined) {
-			if (post.parent === null && (!input.title || input.title.trim() === '')) throw new InvalidPayloadError({ reason: 'title: a thread starter needs a title' });
+			if (post.parent === null && (!input.title || input.title.trim() === ''))
+				throw new InvalidPayloadError({ reason: 'title: a thread starter needs a title' });
 			update['title'] = post.parent === null ? input.title!.trim() : null;
 		}
 		update['edited_at'] = nowIso();

@@ -14,7 +14,8 @@ export const PostCreateInput = z
 		parent: Id.nullish(),
 		title: z.string().max(LIMITS.postTitle).nullish(),
 		body: z.unknown(),
-		status: z.enum(['draft', 'published']).optional(),
+		/** A wish: `draft` or `published` (which may become `pending`); other states are the server's. */
+		status: z.string().optional(),
 	})
 	.strict();
 export type PostCreateInput = z.infer<typeof PostCreateInput>;
@@ -24,7 +25,7 @@ export const PostUpdateInput = z
 	.object({
 		title: z.string().max(LIMITS.postTitle).nullish(),
 		body: z.unknown().optional(),
-		status: z.enum(['published', 'deleted']).optional(),
+		status: z.string().optional(),
 		pinned: z.boolean().optional(),
 		locked: z.boolean().optional(),
 	})
