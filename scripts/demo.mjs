@@ -61,7 +61,6 @@ const people = [
 		last_name: 'Instructor',
 		role: roles.Instructor,
 		enrollment: { role: 'instructor', status: 'active' },
-		member: { role: 'instructor', status: 'active' },
 	},
 	{
 		key: 'student',
@@ -70,7 +69,6 @@ const people = [
 		last_name: 'Student',
 		role: roles.Student,
 		enrollment: { role: 'student', status: 'active' },
-		member: { role: 'student', status: 'active' },
 	},
 	{
 		key: 'expired',
@@ -79,7 +77,6 @@ const people = [
 		last_name: 'Expired',
 		role: roles.Student,
 		enrollment: { role: 'student', status: 'active', expires_at: new Date(Date.now() - 7 * 86_400_000).toISOString() },
-		member: { role: 'student', status: 'expired' },
 	},
 	{
 		key: 'pending',
@@ -88,24 +85,27 @@ const people = [
 		last_name: 'Pending',
 		role: roles.Student,
 		enrollment: { role: 'student', status: 'pending_payment' },
-		member: null,
 	},
 ];
 
 const course = await ensure('courses', { code: COURSE_CODE }, { title: 'Introduction to Biology', status: 'published' });
-const group = await ensure(
-	'community_groups',
-	{ course: course.id },
-	{
-		name: 'Biology 101 community',
-		description: 'Questions, answers and chat for **Biology 101**.',
-		require_post_approval: true,
-		chat_enabled: true,
-	},
-);
+// The bundle creates the course's group right after the course; wait for it, then configure it.
+let group = null;
+for (let attempt = 0; attempt < 100 && !group; attempt++) {
+	group = await findOne('community_groups', { course: course.id });
+	if (!group) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+if (!group) throw new Error('The community group of the demo course was not created: is the bundle loaded?');
+await admin('PATCH', `/items/community_groups/${group.id}`, {
+	name: 'Biology 101 community',
+	description: 'Questions, answers and chat for **Biology 101**.',
+	require_post_approval: true,
+	chat_enabled: true,
+});
 
 const logins = [];
 const ids = {};
+const tokens = {};
 for (const person of people) {
 	const password = randomBytes(9).toString('base64url');
 	let user = await findOne('directus_users', { email: person.email });
@@ -122,34 +122,62 @@ for (const person of people) {
 	ids[person.key] = user.id;
 	logins.push({ who: person.key, email: person.email, password });
 	await ensure('enrollments', { user: user.id, course: course.id }, person.enrollment);
-	if (person.member)
-		await ensure('community_members', { group: group.id, user: user.id }, { ...person.member, joined_at: new Date().toISOString() });
+	tokens[person.key] = (await call('POST', '/auth/login', { email: person.email, password })).access_token;
 }
+const as = (key) => (method, route, body) => call(method, route, body, tokens[key]);
 
-const welcome = await ensure(
-	'community_posts',
-	{ group: group.id, title: 'Welcome to Biology 101' },
-	{ author: ids.instructor, body: 'Introduce yourself below. **Be kind.**', status: 'published', pinned: true },
-);
-await ensure(
-	'community_posts',
-	{ group: group.id, parent: welcome.id, author: ids.student },
-	{ body: 'Hi all, I am Sam!', status: 'published' },
-);
-await ensure(
-	'community_posts',
-	{ group: group.id, title: 'Is the lab on Friday?' },
-	{ author: ids.student, body: 'I could not find it in the syllabus.', status: 'pending' },
-);
-await ensure('community_post_reactions', { post: welcome.id, user: ids.student, emoji: '👍' }, {});
-const chat = [
-	[ids.instructor, 'Welcome to the course chat!'],
-	[ids.student, 'Thanks! Where are the slides?'],
-	[ids.instructor, 'In the Files tab of the course.'],
-];
-for (const [index, [sender, body]] of chat.entries()) {
-	await ensure('community_messages', { group: group.id, client_id: `demo-${index + 1}` }, { sender, body });
+// The student joins through the API, like the app does; the instructor is a member through the enrollment.
+await as('student')('POST', `/community/groups/${group.id}/join`);
+// Eve was a member before her enrollment ran out: her membership is expired, her history stays.
+const eve = await findOne('community_members', { group: group.id, user: ids.expired });
+if (!eve)
+	await admin('POST', '/items/community_members', {
+		group: group.id,
+		user: ids.expired,
+		role: 'student',
+		status: 'expired',
+		joined_at: new Date().toISOString(),
+	});
+
+const welcome =
+	(await findOne('community_posts', { group: group.id, title: 'Welcome to Biology 101' })) ??
+	(await as('instructor')('POST', '/items/community_posts', {
+		group: group.id,
+		title: 'Welcome to Biology 101',
+		body: 'Introduce yourself below. **Be kind.**',
+	}));
+await as('instructor')('POST', `/community/posts/${welcome.id}/pin`);
+if (!(await findOne('community_posts', { parent: welcome.id, author: ids.student }))) {
+	await as('student')('POST', '/items/community_posts', {
+		group: group.id,
+		parent: welcome.id,
+		body: `Hi all, I am Sam! Thanks <@${ids.instructor}>.`,
+	});
 }
+// Approval is on in this group, so the student's question waits for the instructor.
+if (!(await findOne('community_posts', { group: group.id, title: 'Is the lab on Friday?' }))) {
+	await as('student')('POST', '/items/community_posts', {
+		group: group.id,
+		title: 'Is the lab on Friday?',
+		body: 'I could not find it in the syllabus.',
+	});
+}
+await as('student')('POST', `/community/posts/${welcome.id}/reactions`, { emoji: '👍' });
+await as('student')('POST', `/community/posts/${welcome.id}/view`);
+
+const chat = [
+	['instructor', 'Welcome to the course chat!'],
+	['student', 'Thanks! Where are the slides?'],
+	['instructor', 'In the Files tab of the course.'],
+	['instructor', 'Lab safety quiz opens tomorrow.'],
+];
+const sent = [];
+for (const [index, [who, body]] of chat.entries()) {
+	// client_id makes the sends idempotent: running the demo again adds nothing.
+	sent.push(await as(who)('POST', '/items/community_messages', { group: group.id, body, client_id: `demo-${index + 1}` }));
+}
+// Sam has read up to his own question: two instructor messages stay unread for him.
+await as('student')('POST', `/community/groups/${group.id}/read`, { message: sent[1].id });
 
 console.log(`\nDemo course ${COURSE_CODE} and its community are ready on ${url}\n`);
 console.table(logins);

@@ -34,10 +34,22 @@ describe('npm run demo', () => {
 		expect(courses).toHaveLength(1);
 
 		const student = new Api(directusUrl(), await login('demo.student@example.com', passwordOf(output, 'demo.student@example.com')));
-		const posts = await student.ok<Array<{ title: string | null; status: string }>>('GET', '/items/community_posts?fields=title,status');
-		expect(posts.map((p) => p.status)).toContain('pending');
-		expect(posts.filter((p) => p.status === 'published')).toHaveLength(2);
-		expect(await student.ok<unknown[]>('GET', '/items/community_messages')).toHaveLength(3);
+		const posts = await student.ok<Array<{ title: string | null; status: string; reaction_counts: Record<string, number> }>>(
+			'GET',
+			'/items/community_posts?fields=title,status,reaction_counts&sort=id',
+		);
+		// Approval is on: the student's reply and question wait for the instructor.
+		expect(posts.map((p) => p.status)).toEqual(['published', 'pending', 'pending']);
+		expect(posts[0]!.reaction_counts).toEqual({ '👍': 1 });
+		expect(await student.ok<unknown[]>('GET', '/items/community_messages')).toHaveLength(4);
+		const [group] = await student.ok<Array<{ unread_messages: number }>>('GET', '/community/me/groups');
+		expect(group!.unread_messages).toBe(2);
+		const instructor = new Api(
+			directusUrl(),
+			await login('demo.instructor@example.com', passwordOf(output, 'demo.instructor@example.com')),
+		);
+		const pendingNotices = await instructor.ok<unknown[]>('GET', '/items/community_notifications?filter[type][_eq]=post_pending');
+		expect(pendingNotices).toHaveLength(2);
 
 		const expired = new Api(directusUrl(), await login('demo.expired@example.com', passwordOf(output, 'demo.expired@example.com')));
 		expect(await expired.ok<unknown[]>('GET', '/items/community_posts')).toEqual([]);

@@ -83,7 +83,7 @@ export async function moderatePost(
 	const status = decision === 'approve' ? 'published' : 'rejected';
 	// Conditional update: of two moderators acting at once, exactly one moves the post.
 	const moved = await knex.transaction(async (trx) => {
-		const current = await trx('community_posts').where({ id: postId }).first();
+		const current = await trx('community_posts').where({ id: postId }).forUpdate().first();
 		if (current.status !== 'pending') return false;
 		const service = new context.services.ItemsService('community_posts', {
 			knex: trx,
@@ -143,17 +143,18 @@ export async function recordView(
 	postId: number,
 ): Promise<number> {
 	const post = await readPostAs(context, accountability, postId);
-	const knex = context.database;
 	const day = nowIso().slice(0, 10);
-	const inserted = await knex('community_post_views')
-		.insert({ post: post.id, user: userId, day })
-		.onConflict(['post', 'user', 'day'])
-		.ignore()
-		.returning('id');
-	const counted = inserted.length > 0;
-	if (counted) await knex('community_posts').where({ id: post.id }).increment('view_count', 1);
-	const row = await knex('community_posts').select('view_count').where({ id: post.id }).first();
-	return Number(row.view_count);
+	// One transaction: a parallel view of the same person waits on the unique row, then sees the count it made.
+	return context.database.transaction(async (trx) => {
+		const inserted = await trx('community_post_views')
+			.insert({ post: post.id, user: userId, day })
+			.onConflict(['post', 'user', 'day'])
+			.ignore()
+			.returning('id');
+		if (inserted.length > 0) await trx('community_posts').where({ id: post.id }).increment('view_count', 1);
+		const row = await trx('community_posts').select('view_count').where({ id: post.id }).first();
+		return Number(row.view_count);
+	});
 }
 
 export interface ReactionState {
