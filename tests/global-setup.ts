@@ -7,11 +7,20 @@ declare module 'vitest' {
 	}
 }
 
+/** Short timers and small limits, so expiry, typing and rate limits are observable within a test. */
+export const TEST_COMMUNITY_ENV = {
+	COMMUNITY_MEMBERSHIP_SYNC_CRON: '* * * * * *',
+	COMMUNITY_TYPING_TTL_MS: '800',
+	COMMUNITY_SEND_LIMIT: '15',
+	COMMUNITY_SEND_LIMIT_SECONDS: '10',
+	COMMUNITY_PRESENCE_HEARTBEAT_MS: '500',
+	COMMUNITY_SOCKET_ORIGINS: 'http://app.example.com',
+};
+
 /** One Directus per test run (a boot costs seconds); tests isolate themselves with their own data. */
 export default async function setup(project: TestProject) {
 	const db: TestDatabase = process.env.TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
-	// The membership sweep runs every second here, so expiry-by-date is observable in a test.
-	const instance = await startDirectusInstance({ db, env: { COMMUNITY_MEMBERSHIP_SYNC_CRON: '* * * * * *' } });
+	const instance = await startDirectusInstance({ db, env: TEST_COMMUNITY_ENV });
 	project.provide('directus', { url: instance.url, db, configPath: instance.configPath, admin: instance.admin, secret: instance.secret });
 	return () => instance.stop();
 }

@@ -47,8 +47,8 @@ export function directusUrl(): string {
 	return inject('directus').url;
 }
 
-export async function login(email: string, password: string): Promise<string> {
-	const response = await new Api(directusUrl()).post('/auth/login', { email, password });
+export async function login(email: string, password: string, url = directusUrl()): Promise<string> {
+	const response = await new Api(url).post('/auth/login', { email, password });
 	if (response.status !== 200) throw new Error(`login ${email} → ${response.status} ${JSON.stringify(response.body)}`);
 	return response.body.data.access_token;
 }

@@ -30,6 +30,8 @@ export interface DirectusInstance {
 	logFile: string;
 	/** Runs a Directus CLI command against this instance's config. */
 	cli(args: string[]): Promise<CliResult>;
+	/** Kills the process without a goodbye (SIGKILL), as a crash would. */
+	crash(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -181,6 +183,8 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 	}
 
 	const running = child;
+	// A process ended by a signal has no exit code, only a signal code.
+	const hasExited = () => running.exitCode !== null || running.signalCode !== null;
 	return {
 		url,
 		port,
@@ -191,8 +195,14 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 		databaseName,
 		logFile,
 		cli,
+		async crash() {
+			if (hasExited()) return;
+			const exited = new Promise((resolve) => running.once('exit', resolve));
+			running.kill('SIGKILL');
+			await exited;
+		},
 		async stop() {
-			if (running.exitCode === null) {
+			if (!hasExited()) {
 				const exited = new Promise((resolve) => running.once('exit', resolve));
 				running.kill('SIGTERM');
 				const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);

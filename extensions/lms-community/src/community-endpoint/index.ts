@@ -7,6 +7,7 @@ import { moderatePost, recordView, setReaction, setThreadFlag } from '../lib/com
 import { requireUser } from '../lib/rules/caller.js';
 import { parseId, parseInput } from '../lib/rules/parse-input.js';
 import { ModerationNoteInput, NotificationsReadInput, ReactionInput, ReadMarkerInput } from '../lib/rules/schemas.js';
+import { useRealtime } from '../lib/realtime/use-realtime.js';
 import { BUNDLE_VERSION } from '../lib/version.js';
 
 type CommunityRequest = Request & { accountability?: Accountability };

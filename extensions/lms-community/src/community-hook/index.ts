@@ -11,6 +11,9 @@ import { notifyForPost } from '../lib/community/posts.js';
 import { handleGroupUpdate, handleMemberUpdate } from '../lib/rules/member-rules.js';
 import { handleMessageCreate, handleMessageUpdate } from '../lib/rules/message-rules.js';
 import { handlePostCreate, handlePostUpdate } from '../lib/rules/post-rules.js';
+import { readRealtimeConfig } from '../lib/realtime/config.js';
+import { createRealtimeServer } from '../lib/realtime/server.js';
+import { setRealtime, useRealtime } from '../lib/realtime/use-realtime.js';
 import { registerCommunityCli } from '../lib/setup/cli.js';
 
 type Payload = Record<string, unknown>;
@@ -47,7 +50,36 @@ export default defineHook(({ init, filter, action, schedule }, context) => {
 			for (const key of keys) background('post notifications', notifyForPost(context, Number(key)));
 		}
 	});
-	action('community_messages.items.create', ({ key }) => background('message notifications', notifyForMessage(context, key)));
+	action('community_messages.items.create', ({ key }) => {
+		background('message broadcast', useRealtime()?.messageCreated(key) ?? Promise.resolve());
+		background('message notifications', notifyForMessage(context, key));
+	});
+	action('community_messages.items.update', ({ keys }) => {
+		for (const key of keys) background('message broadcast', useRealtime()?.messageChanged(key) ?? Promise.resolve());
+	});
+	action('community_notifications.items.create', ({ key }) =>
+		background('notification push', useRealtime()?.notificationCreated(key) ?? Promise.resolve()),
+	);
+	action('community_members.items.update', ({ keys, payload }) => {
+		if (typeof payload['status'] !== 'string') return;
+		background('membership revocation', useRealtime()?.membershipsChanged(keys, payload['status']) ?? Promise.resolve());
+	});
+
+	action('server.start', ({ server }) => {
+		const config = readRealtimeConfig(env);
+		background(
+			'socket server start',
+			createRealtimeServer(server, { context, secret: String(env['SECRET']), config, logger }).then((realtime) => {
+				setRealtime(realtime);
+				logger.info(`community socket server listening at ${config.path}${config.redisUrl ? ' (Redis adapter)' : ''}`);
+			}),
+		);
+	});
+	action('server.stop', () => {
+		const realtime = useRealtime();
+		setRealtime(null);
+		if (realtime) background('socket server stop', realtime.close());
+	});
 
 	action('courses.items.create', ({ key }) => background('group for a new course', ensureGroupsForCourses(context, [Number(key)])));
 

@@ -1,12 +1,11 @@
-import { createError, ErrorCode } from '@directus/errors';
+import { createError } from '@directus/errors';
 
 /**
  * The bundle's error codes, one place for all of them. Directus's own error classes are re-exported from
  * here so that every module takes its errors from one import. REST answers them as
  * `{ errors: [{ message, extensions: { code, ... } }] }`; the socket as `{ ok: false, error: { code, message } }`.
  */
-export { ForbiddenError, InvalidPayloadError, InvalidQueryError, isDirectusError } from '@directus/errors';
-export { ErrorCode };
+export { ForbiddenError, InvalidPayloadError, isDirectusError } from '@directus/errors';
 
 const forbidden = <T = void>(code: string, message: string | ((extensions: T) => string)) => createError<T>(code, message, 403);
 
@@ -46,4 +45,15 @@ export const BodyTooLongError = createError<{ max: number }>(
 	'BODY_TOO_LONG',
 	({ max }) => `The text is too long (at most ${max} characters).`,
 	400,
+);
+
+export const RateLimitedError = createError<{ retry_after: number }>(
+	'RATE_LIMITED',
+	({ retry_after }) => `Too many requests: retry in ${retry_after} s.`,
+	429,
+);
+export const NotJoinedError = createError<{ group: number }>(
+	'NOT_JOINED',
+	({ group }) => `Join group ${group} on this connection first (group:join).`,
+	409,
 );

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { LIMITS } from '../domain/limits.js';
+
+/** Inbound events: every payload is parsed by the schema of the same name before anything else runs. */
+const Id = z.coerce.number().int().positive();
+
+export const GroupRef = z.object({ group: Id }).strict();
+export type GroupRef = z.infer<typeof GroupRef>;
+
+export const MessageSend = z
+	.object({
+		group: Id,
+		body: z.string().max(LIMITS.messageBody * 2),
+		client_id: z.string().trim().min(1).max(LIMITS.clientId),
+		reply_to: Id.nullish(),
+	})
+	.strict();
+export type MessageSend = z.infer<typeof MessageSend>;
+
+export const MessageEdit = z.object({ message: Id, body: z.string().max(LIMITS.messageBody * 2) }).strict();
+export type MessageEdit = z.infer<typeof MessageEdit>;
+
+export const MessageDelete = z.object({ message: Id }).strict();
+export type MessageDelete = z.infer<typeof MessageDelete>;
+
+export const MessageSync = z
+	.object({ group: Id, after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(200).default(100) })
+	.strict();
+export type MessageSync = z.infer<typeof MessageSync>;
+
+export const ReceiptRead = z.object({ group: Id, message: Id }).strict();
+export type ReceiptRead = z.infer<typeof ReceiptRead>;
+
+export const AuthRefresh = z.object({ token: z.string().min(10).max(4096) }).strict();
+export type AuthRefresh = z.infer<typeof AuthRefresh>;
+
+/** The one ack shape of every client→server event. */
+export type Ack<T = unknown> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; retry_after?: number } };
+export type AckCallback<T = unknown> = (response: Ack<T>) => void;
+
+/** Wire form of a message (ids and seq as numbers whatever the database returns). */
+export interface WireMessage {
+	id: number;
+	group: number;
+	sender: string;
+	body: string;
+	seq: number;
+	reply_to: number | null;
+	client_id: string | null;
+	edited_at: string | null;
+	deleted_at: string | null;
+	date_created: string | null;
+}

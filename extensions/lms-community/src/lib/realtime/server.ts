@@ -1,0 +1,390 @@
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { SchemaOverview } from '@directus/types';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { createClient, type RedisClientType } from 'redis';
+import { Server, type Socket } from 'socket.io';
+import { markRead, type ReadMarker, readMarker } from '../community/chat.js';
+import type { CommunityContext } from '../community/context.js';
+import { joinGroup } from '../community/membership.js';
+import { sendMessage } from '../community/send-message.js';
+import { NotJoinedError, RateLimitedError } from '../errors/index.js';
+import { assertCanRead, loadMemberContext } from '../rules/facts.js';
+import { acknowledged, type ErrorLogger } from './ack.js';
+import { SocketAuthError, verifySocketToken, type SocketIdentity } from './auth.js';
+import type { RealtimeConfig } from './config.js';
+import { AuthRefresh, GroupRef, MessageDelete, MessageEdit, MessageSend, MessageSync, ReceiptRead, type WireMessage } from './events.js';
+import { MemoryPresence, RedisPresence, type PresenceStore } from './presence.js';
+
+export interface RealtimeDeps {
+	context: CommunityContext;
+	secret: string;
+	config: RealtimeConfig;
+	logger: ErrorLogger & { info(message: string): void; warn(error: unknown, message?: string): void };
+}
+
+interface SocketData {
+	identity: SocketIdentity;
+	groups: Set<number>;
+	expiry?: NodeJS.Timeout;
+}
+
+type CommunitySocket = Socket<
+	Record<string, (...args: any[]) => void>,
+	Record<string, (...args: any[]) => void>,
+	Record<string, (...args: any[]) => void>,
+	SocketData
+>;
+
+const groupRoom = (group: number | string) => `group:${group}`;
+const userRoom = (user: string) => `user:${user}`;
+
+/** A message row as clients get it: numbers for ids and seq on every database. */
+export function toWireMessage(row: Record<string, any>): WireMessage {
+	const time = (value: unknown) =>
+		value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : String(value);
+	return {
+		id: Number(row['id']),
+		group: Number(row['group']),
+		sender: row['sender'],
+		body: row['body'],
+		seq: Number(row['seq']),
+		reply_to: row['reply_to'] === null || row['reply_to'] === undefined ? null : Number(row['reply_to']),
+		client_id: row['client_id'] ?? null,
+		edited_at: time(row['edited_at']),
+		deleted_at: time(row['deleted_at']),
+		date_created: time(row['date_created']),
+	};
+}
+
+export interface RealtimeServer {
+	io: Server;
+	instanceId: string;
+	messageCreated(id: number | string): Promise<void>;
+	messageChanged(id: number | string): Promise<void>;
+	notificationCreated(id: number | string): Promise<void>;
+	/** Members whose status was just written as `status`: anything but active/muted revokes their sockets. */
+	membershipsChanged(ids: Array<number | string>, status: string): Promise<void>;
+	receiptUpdated(marker: ReadMarker, user: string): void;
+	close(): Promise<void>;
+}
+
+/**
+ * The community's Socket.IO server on Directus's HTTP server, at its own path. Built in a factory so tests
+ * can start it alone; the hook starts it on `server.start` and closes it on `server.stop`.
+ */
+export async function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps): Promise<RealtimeServer> {
+	const { context, config, logger } = deps;
+	const knex = context.database;
+	const instanceId = randomUUID();
+
+	const io = new Server<any, any, any, SocketData>(httpServer, {
+		path: config.path,
+		maxHttpBufferSize: config.maxPayloadBytes,
+		// Directus's own /websocket shares this HTTP server: leave upgrades for other paths alone.
+		destroyUpgrade: false,
+		serveClient: false,
+		cors: { origin: config.origins === '*' ? true : config.origins, credentials: true },
+		allowRequest: (req: IncomingMessage, callback) => callback(null, originAllowed(req.headers.origin, config.origins)),
+	});
+
+	let redis: { pub: RedisClientType; sub: RedisClientType; data: RedisClientType } | null = null;
+	let presence: PresenceStore = new MemoryPresence();
+	const limiterOptions = (name: string, limit: { points: number; seconds: number }) => ({
+		keyPrefix: `${config.redisPrefix}rl:${name}`,
+		points: limit.points,
+		duration: limit.seconds,
+	});
+	let sendLimiter: RateLimiterAbstract = new RateLimiterMemory(limiterOptions('send', config.sendLimit));
+	let typingLimiter: RateLimiterAbstract = new RateLimiterMemory(limiterOptions('typing', config.typingLimit));
+
+	if (config.redisUrl) {
+		const base = createClient({ url: config.redisUrl }) as RedisClientType;
+		const clients = { pub: base, sub: base.duplicate() as RedisClientType, data: base.duplicate() as RedisClientType };
+		for (const [name, client] of Object.entries(clients)) {
+			// node-redis reconnects by itself; an error event without a listener would end the process.
+			client.on('error', (error: unknown) => logger.warn(error, `community socket: redis (${name})`));
+		}
+		await Promise.all(Object.values(clients).map((client) => client.connect()));
+		redis = clients;
+		io.adapter(createAdapter(clients.pub, clients.sub, { key: `${config.redisPrefix}socket.io` }));
+		presence = new RedisPresence(clients.data, config.redisPrefix, instanceId, config.presenceHeartbeatMs);
+		sendLimiter = new RateLimiterRedis({ storeClient: clients.data, useRedisPackage: true, ...limiterOptions('send', config.sendLimit) });
+		typingLimiter = new RateLimiterRedis({
+			storeClient: clients.data,
+			useRedisPackage: true,
+			...limiterOptions('typing', config.typingLimit),
+		});
+	}
+
+	const emitPresence = (group: number, user: string, online: boolean) => io.to(groupRoom(group)).emit('presence', { group, user, online });
+	const heartbeat = async () => {
+		for (const gone of await presence.heartbeat()) emitPresence(gone.group, gone.user, false);
+	};
+	await heartbeat();
+	const heartbeatTimer = setInterval(
+		() => heartbeat().catch((error) => logger.warn(error, 'community socket: presence heartbeat')),
+		config.presenceHeartbeatMs,
+	);
+
+	const typing = new Map<string, NodeJS.Timeout>();
+	const stopTyping = (group: number, user: string, socket?: CommunitySocket) => {
+		const key = `${group}:${user}`;
+		const timer = typing.get(key);
+		if (!timer) return;
+		clearTimeout(timer);
+		typing.delete(key);
+		(socket ? socket.to(groupRoom(group)) : io.to(groupRoom(group))).emit('typing', { group, user, typing: false });
+	};
+
+	const consume = async (limiter: RateLimiterAbstract, user: string) => {
+		try {
+			await limiter.consume(user);
+		} catch (rejection) {
+			if (rejection instanceof RateLimiterRes)
+				throw new RateLimitedError({ retry_after: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) });
+			throw rejection;
+		}
+	};
+
+	const schema = (): Promise<SchemaOverview> => context.getSchema();
+
+	const scheduleExpiry = (socket: CommunitySocket) => {
+		clearTimeout(socket.data.expiry);
+		const delay = Math.max(0, socket.data.identity.expiresAt - Date.now());
+		// setTimeout caps at ~24.8 days; longer tokens get re-checked when the timer fires.
+		socket.data.expiry = setTimeout(
+			() => {
+				if (socket.data.identity.expiresAt > Date.now()) return scheduleExpiry(socket);
+				socket.emit('auth:expired', { code: 'TOKEN_EXPIRED' });
+				socket.disconnect(true);
+			},
+			Math.min(delay, 2_147_000_000),
+		);
+	};
+
+	const leaveGroupRoom = async (socket: CommunitySocket, group: number) => {
+		if (!socket.data.groups.delete(group)) return;
+		await socket.leave(groupRoom(group));
+		stopTyping(group, socket.data.identity.userId, socket);
+		if (await presence.disconnect(group, socket.data.identity.userId)) emitPresence(group, socket.data.identity.userId, false);
+	};
+
+	const requireJoined = (socket: CommunitySocket, group: number) => {
+		if (!socket.data.groups.has(group)) throw new NotJoinedError({ group });
+	};
+
+	io.use((socket, next) => {
+		const ip = socket.handshake.address ?? null;
+		verifySocketToken(socket.handshake.auth?.['token'], deps.secret, knex, ip).then(
+			(identity) => {
+				socket.data.identity = identity;
+				socket.data.groups = new Set();
+				next();
+			},
+			(error) => {
+				const failure = error instanceof SocketAuthError ? error : new SocketAuthError('TOKEN_INVALID');
+				if (!(error instanceof SocketAuthError)) logger.error(error, 'community socket: auth');
+				next(Object.assign(new Error(failure.message), { data: { code: failure.code } }));
+			},
+		);
+	});
+
+	io.on('connection', (rawSocket) => {
+		const socket = rawSocket as CommunitySocket;
+		const user = () => socket.data.identity.userId;
+		const accountability = () => socket.data.identity.accountability;
+		void socket.join(userRoom(user()));
+		scheduleExpiry(socket);
+
+		const on = (event: string, handler: (payload: unknown) => Promise<unknown>) =>
+			socket.on(event, (payload: unknown, ack: unknown) => {
+				// A client may send only an ack callback, or nothing at all.
+				if (typeof payload === 'function') return acknowledged(logger, payload, () => handler(undefined));
+				acknowledged(logger, ack, () => handler(payload));
+			});
+
+		on('auth:refresh', async (payload) => {
+			const { token } = AuthRefresh.parse(payload);
+			const identity = await verifySocketToken(token, deps.secret, knex, socket.handshake.address ?? null);
+			if (identity.userId !== user()) throw new SocketAuthError('TOKEN_INVALID');
+			socket.data.identity = identity;
+			scheduleExpiry(socket);
+			return { expires_at: new Date(identity.expiresAt).toISOString() };
+		});
+
+		on('group:join', async (payload) => {
+			const { group } = GroupRef.parse(payload);
+			const { member } = await joinGroup(context, group, user());
+			if (!socket.data.groups.has(group)) {
+				socket.data.groups.add(group);
+				await socket.join(groupRoom(group));
+				if (await presence.connect(group, user())) socket.to(groupRoom(group)).emit('presence', { group, user: user(), online: true });
+			}
+			return {
+				group,
+				member: { role: member.role, status: member.status },
+				presence: await presence.online(group),
+				marker: await readMarker(knex, group, user()),
+			};
+		});
+
+		on('group:leave', async (payload) => {
+			const { group } = GroupRef.parse(payload);
+			await leaveGroupRoom(socket, group);
+			return { group };
+		});
+
+		on('message:send', async (payload) => {
+			const input = MessageSend.parse(payload);
+			await consume(sendLimiter, user());
+			const { id } = await sendMessage(context, accountability(), await schema(), input);
+			return toWireMessage(await knex('community_messages').where({ id }).first());
+		});
+
+		on('message:edit', async (payload) => {
+			const { message, body } = MessageEdit.parse(payload);
+			const messages = new context.services.ItemsService('community_messages', {
+				schema: await schema(),
+				accountability: accountability(),
+			});
+			await messages.updateOne(message, { body });
+			return toWireMessage(await knex('community_messages').where({ id: message }).first());
+		});
+
+		on('message:delete', async (payload) => {
+			const { message } = MessageDelete.parse(payload);
+			const messages = new context.services.ItemsService('community_messages', {
+				schema: await schema(),
+				accountability: accountability(),
+			});
+			await messages.updateOne(message, { deleted_at: true });
+			return toWireMessage(await knex('community_messages').where({ id: message }).first());
+		});
+
+		on('message:sync', async (payload) => {
+			const { group, after, limit } = MessageSync.parse(payload);
+			assertCanRead(await loadMemberContext(knex, group, user(), accountability().admin));
+			const rows = await knex('community_messages')
+				.where('group', group)
+				.andWhere('seq', '>', after)
+				.orderBy('seq', 'asc')
+				.limit(Math.min(limit, config.syncPageMax) + 1);
+			const page = rows.slice(0, limit).map(toWireMessage);
+			return { group, messages: page, has_more: rows.length > limit, cursor: page.at(-1)?.seq ?? after };
+		});
+
+		const typingEvent = (isTyping: boolean) => async (payload: unknown) => {
+			const { group } = GroupRef.parse(payload);
+			requireJoined(socket, group);
+			if (!isTyping) {
+				stopTyping(group, user(), socket);
+				return { group, typing: false };
+			}
+			await consume(typingLimiter, user());
+			const key = `${group}:${user()}`;
+			const wasTyping = typing.has(key);
+			clearTimeout(typing.get(key));
+			typing.set(
+				key,
+				setTimeout(() => stopTyping(group, user()), config.typingTtlMs),
+			);
+			if (!wasTyping) socket.to(groupRoom(group)).emit('typing', { group, user: user(), typing: true, expires_in: config.typingTtlMs });
+			return { group, typing: true, expires_in: config.typingTtlMs };
+		};
+		on('typing:start', typingEvent(true));
+		on('typing:stop', typingEvent(false));
+
+		on('presence:get', async (payload) => {
+			const { group } = GroupRef.parse(payload);
+			requireJoined(socket, group);
+			return { group, online: await presence.online(group) };
+		});
+
+		on('receipt:read', async (payload) => {
+			const { group, message } = ReceiptRead.parse(payload);
+			const marker = await markRead(context, { userId: user(), admin: accountability().admin }, group, message);
+			realtime.receiptUpdated(marker, user());
+			return marker;
+		});
+
+		socket.on('disconnect', () => {
+			clearTimeout(socket.data.expiry);
+			for (const group of [...socket.data.groups]) {
+				leaveGroupRoom(socket, group).catch((error) => logger.warn(error, 'community socket: leaving on disconnect'));
+			}
+		});
+	});
+
+	// Revocation reaches sockets on every instance: each drops its own from the group and its presence.
+	const revokeLocally = async (group: number, user: string) => {
+		for (const remote of await io.in(userRoom(user)).local.fetchSockets()) {
+			const socket = io.sockets.sockets.get(remote.id) as CommunitySocket | undefined;
+			if (socket) await leaveGroupRoom(socket, group);
+		}
+	};
+	io.on('community:revoke', ({ group, user }: { group: number; user: string }) => {
+		revokeLocally(group, user).catch((error) => logger.warn(error, 'community socket: revoke'));
+	});
+
+	const loadMessage = async (id: number | string) => knex('community_messages').where({ id }).first();
+
+	const realtime: RealtimeServer = {
+		io,
+		instanceId,
+		async messageCreated(id) {
+			const row = await loadMessage(id);
+			if (row) io.to(groupRoom(row.group)).emit('message:new', toWireMessage(row));
+		},
+		async messageChanged(id) {
+			const row = await loadMessage(id);
+			if (!row) return;
+			io.to(groupRoom(row.group)).emit(row.deleted_at ? 'message:deleted' : 'message:updated', toWireMessage(row));
+		},
+		async notificationCreated(id) {
+			const row = await knex('community_notifications').where({ id }).first();
+			if (!row) return;
+			io.to(userRoom(row.recipient)).emit('notification:new', {
+				...row,
+				id: Number(row.id),
+				data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
+			});
+		},
+		async membershipsChanged(ids, status) {
+			// The status comes from the write itself: the write may still be inside its transaction
+			// (an enrollment change moves memberships in the enrollment's transaction), invisible to a read.
+			if (status === 'active' || status === 'muted') return;
+			const rows: Array<{ group: number; user: string }> = await knex('community_members').select('group', 'user').whereIn('id', ids);
+			for (const row of rows) {
+				io.to(userRoom(row.user)).emit('group:removed', { group: row.group, reason: status });
+				// Other instances drop their own sockets; the in-memory adapter has no others (and no serverSideEmit).
+				if (redis) io.serverSideEmit('community:revoke', { group: row.group, user: row.user });
+				await revokeLocally(row.group, row.user);
+			}
+		},
+		receiptUpdated(marker, user) {
+			io.to(groupRoom(marker.group)).emit('receipt:update', {
+				group: marker.group,
+				user,
+				last_read_message: marker.last_read_message,
+				last_read_seq: marker.last_read_seq,
+			});
+		},
+		async close() {
+			clearInterval(heartbeatTimer);
+			for (const timer of typing.values()) clearTimeout(timer);
+			typing.clear();
+			await new Promise<void>((resolve) => io.close(() => resolve()));
+			await presence.close().catch((error) => logger.warn(error, 'community socket: presence close'));
+			if (redis) await Promise.all(Object.values(redis).map((client) => client.quit().catch(() => undefined)));
+		},
+	};
+	return realtime;
+}
+
+/** Browsers send Origin; native apps usually do not, and are let in (their token is what counts). */
+export function originAllowed(origin: string | undefined, allowed: string[] | '*'): boolean {
+	if (!origin || allowed === '*') return true;
+	return allowed.includes(origin);
+}

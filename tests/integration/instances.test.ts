@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'socket.io-client';
+import { Api, eventually, login } from '../support/api.js';
+import { startDirectusInstance, type DirectusInstance } from '../support/directus-instance.js';
+import { call, connect, nextEvent, record, sleep } from '../support/socket.js';
+
+/**
+ * The production topology as processes: two Directus instances on two ports, one PostgreSQL database, one
+ * Redis. Whatever TEST_DB says, this file runs on PostgreSQL, because that is what several instances share.
+ */
+describe('two Directus instances with PostgreSQL and Redis', () => {
+	let first: DirectusInstance;
+	let second: DirectusInstance;
+	let adminA: Api;
+	const sockets: Socket[] = [];
+	const people: Record<string, { id: string; email: string; password: string }> = {};
+	let groupId: number;
+	const redisPrefix = `lms-community-test-${randomBytes(4).toString('hex')}:`;
+
+	const open = async (who: string, instance: DirectusInstance) => {
+		const socket = await connect({ url: instance.url, token: await login(people[who]!.email, people[who]!.password, instance.url) });
+		sockets.push(socket);
+		return socket;
+	};
+
+	beforeAll(async () => {
+		const env = {
+			REDIS: 'redis://127.0.0.1:6379',
+			COMMUNITY_REDIS_PREFIX: redisPrefix,
+			COMMUNITY_PRESENCE_HEARTBEAT_MS: '500',
+			CACHE_ENABLED: 'false',
+		};
+		first = await startDirectusInstance({ db: 'postgres', env });
+		second = await startDirectusInstance({ db: 'postgres', env, shareDatabaseWith: first });
+		adminA = new Api(first.url, await login(first.admin.email, first.admin.password, first.url));
+		const [studentRole] = await adminA.ok<Array<{ id: string }>>('GET', '/roles?filter[name][_eq]=Student');
+		const course = await adminA.ok<{ id: number }>('POST', '/items/courses', { title: 'Distributed systems', code: 'DS-1' });
+		for (const name of ['alice', 'bob', 'carol', 'teacher']) {
+			const password = randomBytes(8).toString('hex');
+			const email = `${name}-${randomBytes(3).toString('hex')}@example.com`;
+			const user = await adminA.ok<{ id: string }>('POST', '/users', {
+				email,
+				password,
+				first_name: name,
+				role: studentRole!.id,
+				status: 'active',
+			});
+			people[name] = { id: user.id, email, password };
+			await adminA.ok('POST', '/items/enrollments', {
+				user: user.id,
+				course: course.id,
+				role: name === 'teacher' ? 'instructor' : 'student',
+				status: 'active',
+			});
+		}
+		groupId = (
+			await eventually(
+				async () => (await adminA.ok<Array<{ id: number }>>('GET', `/items/community_groups?filter[course][_eq]=${course.id}`))[0],
+			)
+		).id;
+	}, 240_000);
+
+	afterAll(async () => {
+		for (const socket of sockets) socket.close();
+		await second?.stop();
+		await first?.stop();
+		const redis = createClient({ url: 'redis://127.0.0.1:6379' });
+		await redis.connect();
+		const keys = await redis.keys(`${redisPrefix}*`);
+		if (keys.length > 0) await redis.del(keys);
+		await redis.quit();
+	});
+
+	it('a message sent on one instance reaches clients on the other; presence spans both', async () => {
+		const a = await open('alice', first);
+		const b = await open('bob', second);
+		expect((await call(a, 'group:join', { group: groupId })).ok).toBe(true);
+		expect((await call(b, 'group:join', { group: groupId })).ok).toBe(true);
+		const online = await call(a, 'presence:get', { group: groupId });
+		expect(online.data.online.sort()).toEqual([people['alice']!.id, people['bob']!.id].sort());
+
+		const arriving = nextEvent(b, 'message:new');
+		await call(a, 'message:send', { group: groupId, body: 'across the wire', client_id: 'x-1' });
+		expect(await arriving).toMatchObject({ body: 'across the wire', sender: people['alice']!.id });
+
+		const viaRest = nextEvent(a, 'message:new');
+		const bobApi = new Api(second.url, await login(people['bob']!.email, people['bob']!.password, second.url));
+		await bobApi.ok('POST', '/items/community_messages', { group: groupId, body: 'REST on the second instance' });
+		expect((await viaRest).body).toBe('REST on the second instance');
+	});
+
+	it('concurrent senders on both instances: distinct seq in commit order, and sync returns them all in order', async () => {
+		const a = await open('alice', first);
+		const c = await open('carol', second);
+		await call(a, 'group:join', { group: groupId });
+		await call(c, 'group:join', { group: groupId });
+		const before = (await call(a, 'message:sync', { group: groupId, after: 0, limit: 200 })).data.cursor;
+		const sends = await Promise.all(
+			Array.from({ length: 10 }, (_, i) => [
+				call(a, 'message:send', { group: groupId, body: `a${i}`, client_id: `ca-${i}` }),
+				call(c, 'message:send', { group: groupId, body: `c${i}`, client_id: `cc-${i}` }),
+			]).flat(),
+		);
+		expect(sends.every((r) => r.ok)).toBe(true);
+		const seqs = sends.map((r) => r.data.seq).sort((x, y) => x - y);
+		expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => before + i + 1));
+		const synced = await call(c, 'message:sync', { group: groupId, after: before, limit: 50 });
+		expect(synced.data.messages.map((m: { seq: number }) => m.seq)).toEqual(seqs);
+	});
+
+	it("revocation on one instance removes the member's sockets on the other", async () => {
+		const teacher = new Api(first.url, await login(people['teacher']!.email, people['teacher']!.password, first.url));
+		const a = await open('alice', first);
+		const b = await open('bob', second);
+		await call(a, 'group:join', { group: groupId });
+		await call(b, 'group:join', { group: groupId });
+		const [member] = await adminA.ok<Array<{ id: number }>>(
+			'GET',
+			`/items/community_members?filter[group][_eq]=${groupId}&filter[user][_eq]=${people['bob']!.id}`,
+		);
+		const removed = nextEvent(b, 'group:removed');
+		await teacher.ok('PATCH', `/items/community_members/${member!.id}`, { status: 'muted' });
+		await teacher.ok('PATCH', `/items/community_members/${member!.id}`, { status: 'banned' });
+		expect(await removed).toEqual({ group: groupId, reason: 'banned' });
+		const leak = record(b, 'message:new');
+		await call(a, 'message:send', { group: groupId, body: 'not for bob', client_id: 'rv-1' });
+		await sleep(500);
+		expect(leak).toEqual([]);
+	});
+
+	it('an instance killed with SIGKILL drops its users from presence within a few heartbeats', async () => {
+		const a = await open('alice', first);
+		const c = await open('carol', second);
+		await call(a, 'group:join', { group: groupId });
+		await call(c, 'group:join', { group: groupId });
+		const presence = record(a, 'presence');
+		await second.crash();
+		const startedAt = Date.now();
+		await eventually(async () => presence.some((p) => p.user === people['carol']!.id && p.online === false), 10_000);
+		expect(Date.now() - startedAt).toBeLessThan(5_000);
+		const online = await call(a, 'presence:get', { group: groupId });
+		expect(online.data.online).not.toContain(people['carol']!.id);
+	});
+});
