@@ -1,15 +1,40 @@
 import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { Api, eventually, login } from '../support/api.js';
-import { startDirectusInstance, type DirectusInstance } from '../support/directus-instance.js';
+import { freePort, startDirectusInstance, type DirectusInstance } from '../support/directus-instance.js';
 import { call, connect, nextEvent, record, sleep } from '../support/socket.js';
 
 /**
  * The production topology as processes: two Directus instances on two ports, one PostgreSQL database, one
  * Redis. Whatever TEST_DB says, this file runs on PostgreSQL, because that is what several instances share.
+ * The Redis is a server of the test's own (a free port, nothing kept), so the test can stop and restart it.
  */
+async function startRedis(port: number): Promise<ChildProcess> {
+	const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+		stdio: 'ignore',
+	});
+	await eventually(async () => {
+		const client = createClient({ url: `redis://127.0.0.1:${port}` });
+		client.on('error', () => undefined);
+		const ok = await client.connect().then(
+			() => true,
+			() => false,
+		);
+		if (ok) await client.quit();
+		return ok;
+	}, 10_000);
+	return server;
+}
+
+async function stopRedis(server: ChildProcess): Promise<void> {
+	if (server.exitCode !== null || server.signalCode !== null) return;
+	const exited = new Promise((resolve) => server.once('exit', resolve));
+	server.kill('SIGKILL');
+	await exited;
+}
 describe('two Directus instances with PostgreSQL and Redis', () => {
 	let first: DirectusInstance;
 	let second: DirectusInstance;
@@ -17,7 +42,8 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 	const sockets: Socket[] = [];
 	const people: Record<string, { id: string; email: string; password: string }> = {};
 	let groupId: number;
-	const redisPrefix = `lms-community-test-${randomBytes(4).toString('hex')}:`;
+	let redisPort: number;
+	let redisServer: ChildProcess;
 
 	const open = async (who: string, instance: DirectusInstance) => {
 		const socket = await connect({ url: instance.url, token: await login(people[who]!.email, people[who]!.password, instance.url) });
@@ -26,10 +52,12 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 	};
 
 	beforeAll(async () => {
+		redisPort = await freePort();
+		redisServer = await startRedis(redisPort);
 		const env = {
-			REDIS: 'redis://127.0.0.1:6379',
-			COMMUNITY_REDIS_PREFIX: redisPrefix,
+			REDIS: `redis://127.0.0.1:${redisPort}`,
 			COMMUNITY_PRESENCE_HEARTBEAT_MS: '500',
+			COMMUNITY_SEND_LIMIT: '15',
 			CACHE_ENABLED: 'false',
 		};
 		first = await startDirectusInstance({ db: 'postgres', env });
@@ -37,7 +65,7 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		adminA = new Api(first.url, await login(first.admin.email, first.admin.password, first.url));
 		const [studentRole] = await adminA.ok<Array<{ id: string }>>('GET', '/roles?filter[name][_eq]=Student');
 		const course = await adminA.ok<{ id: number }>('POST', '/items/courses', { title: 'Distributed systems', code: 'DS-1' });
-		for (const name of ['alice', 'bob', 'carol', 'teacher']) {
+		for (const name of ['alice', 'bob', 'carol', 'dave', 'teacher']) {
 			const password = randomBytes(8).toString('hex');
 			const email = `${name}-${randomBytes(3).toString('hex')}@example.com`;
 			const user = await adminA.ok<{ id: string }>('POST', '/users', {
@@ -66,11 +94,7 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		for (const socket of sockets) socket.close();
 		await second?.stop();
 		await first?.stop();
-		const redis = createClient({ url: 'redis://127.0.0.1:6379' });
-		await redis.connect();
-		const keys = await redis.keys(`${redisPrefix}*`);
-		if (keys.length > 0) await redis.del(keys);
-		await redis.quit();
+		if (redisServer) await stopRedis(redisServer);
 	});
 
 	it('a message sent on one instance reaches clients on the other; presence spans both', async () => {
@@ -128,6 +152,19 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		await call(a, 'message:send', { group: groupId, body: 'not for bob', client_id: 'rv-1' });
 		await sleep(500);
 		expect(leak).toEqual([]);
+	});
+
+	it('rate limits are shared: the same person on two instances hits one limit', async () => {
+		const a = await open('dave', first);
+		const c = await open('dave', second);
+		await call(a, 'group:join', { group: groupId });
+		await call(c, 'group:join', { group: groupId });
+		const results = [];
+		for (let i = 0; i < 8; i++) {
+			results.push(await call(a, 'message:send', { group: groupId, body: `l${i}`, client_id: `la-${i}` }));
+			results.push(await call(c, 'message:send', { group: groupId, body: `l${i}`, client_id: `lc-${i}` }));
+		}
+		expect(results.filter((r) => !r.ok).map((r) => r.error.code)).toEqual(['RATE_LIMITED']);
 	});
 
 	it('an instance killed with SIGKILL drops its users from presence within a few heartbeats', async () => {

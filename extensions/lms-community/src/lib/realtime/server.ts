@@ -101,7 +101,12 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 	if (config.redisUrl) {
 		const base = createClient({ url: config.redisUrl }) as RedisClientType;
-		const clients = { pub: base, sub: base.duplicate() as RedisClientType, data: base.duplicate() as RedisClientType };
+		// Presence and rate-limit commands fail fast while Redis is away instead of queueing behind it.
+		const clients = {
+			pub: base,
+			sub: base.duplicate() as RedisClientType,
+			data: base.duplicate({ disableOfflineQueue: true }) as RedisClientType,
+		};
 		for (const [name, client] of Object.entries(clients)) {
 			// node-redis reconnects by itself; an error event without a listener would end the process.
 			client.on('error', (error: unknown) => logger.warn(error, `community socket: redis (${name})`));
