@@ -167,6 +167,31 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		expect(results.filter((r) => !r.ok).map((r) => r.error.code)).toEqual(['RATE_LIMITED']);
 	});
 
+	it('Redis down: no instance dies and sends persist; Redis back: delivery resumes and sync heals the gap', async () => {
+		const a = await open('teacher', first);
+		const t = await open('alice', second);
+		await call(a, 'group:join', { group: groupId });
+		await call(t, 'group:join', { group: groupId });
+		const seen = record(t, 'message:new');
+		await stopRedis(redisServer);
+		let during;
+		try {
+			await sleep(500);
+			during = await call(a, 'message:send', { group: groupId, body: 'while redis was down', client_id: 'rd-1' });
+		} finally {
+			redisServer = await startRedis(redisPort);
+		}
+		expect(during.ok, JSON.stringify(during)).toBe(true);
+		await eventually(async () => {
+			const probe = await call(a, 'message:send', { group: groupId, body: 'after the outage', client_id: `rd-${Date.now()}` });
+			await sleep(300);
+			return probe.ok && seen.some((m) => m.id === probe.data.id);
+		}, 30_000);
+		for (const instance of [first, second]) expect((await fetch(`${instance.url}/server/ping`)).ok).toBe(true);
+		const healed = await call(t, 'message:sync', { group: groupId, after: during.data.seq - 1, limit: 5 });
+		expect(healed.data.messages[0]).toMatchObject({ id: during.data.id, body: 'while redis was down' });
+	});
+
 	it('an instance killed with SIGKILL drops its users from presence within a few heartbeats', async () => {
 		const a = await open('alice', first);
 		const c = await open('carol', second);

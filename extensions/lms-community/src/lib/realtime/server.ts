@@ -96,8 +96,11 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		points: limit.points,
 		duration: limit.seconds,
 	});
-	let sendLimiter: RateLimiterAbstract = new RateLimiterMemory(limiterOptions('send', config.sendLimit));
-	let typingLimiter: RateLimiterAbstract = new RateLimiterMemory(limiterOptions('typing', config.typingLimit));
+	// In memory: the limits of a single instance, and each instance's fallback while Redis is away.
+	const localSendLimiter = new RateLimiterMemory(limiterOptions('send', config.sendLimit));
+	const localTypingLimiter = new RateLimiterMemory(limiterOptions('typing', config.typingLimit));
+	let sendLimiter: RateLimiterAbstract = localSendLimiter;
+	let typingLimiter: RateLimiterAbstract = localTypingLimiter;
 
 	if (config.redisUrl) {
 		const base = createClient({ url: config.redisUrl }) as RedisClientType;
@@ -143,13 +146,17 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		(socket ? socket.to(groupRoom(group)) : io.to(groupRoom(group))).emit('typing', { group, user, typing: false });
 	};
 
-	const consume = async (limiter: RateLimiterAbstract, user: string) => {
+	const consume = async (limiter: RateLimiterAbstract, fallback: RateLimiterMemory, user: string): Promise<void> => {
 		try {
 			await limiter.consume(user);
 		} catch (rejection) {
-			if (rejection instanceof RateLimiterRes)
+			if (rejection instanceof RateLimiterRes) {
 				throw new RateLimitedError({ retry_after: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) });
-			throw rejection;
+			}
+			// The store is away (Redis down): limit on this instance alone rather than refuse everyone.
+			if (limiter === fallback) throw rejection;
+			logger.warn(rejection, 'community socket: rate limit store unavailable, limiting locally');
+			await consume(fallback, fallback, user);
 		}
 	};
 
@@ -243,7 +250,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 		on('message:send', async (payload) => {
 			const input = MessageSend.parse(payload);
-			await consume(sendLimiter, user());
+			await consume(sendLimiter, localSendLimiter, user());
 			const { id } = await sendMessage(context, accountability(), await schema(), input);
 			return toWireMessage(await knex('community_messages').where({ id }).first());
 		});
@@ -287,7 +294,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 				stopTyping(group, user(), socket);
 				return { group, typing: false };
 			}
-			await consume(typingLimiter, user());
+			await consume(typingLimiter, localTypingLimiter, user());
 			const key = `${group}:${user()}`;
 			const wasTyping = typing.has(key);
 			clearTimeout(typing.get(key));
