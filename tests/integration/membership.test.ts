@@ -125,6 +125,12 @@ describe('instructors manage members', () => {
 			expect((await membershipOf(group, alice)).status).toBe(status);
 		}
 		expect((await patch(instructor, { role: 'moderator' })).status).toBe(200);
+		const admin = await asAdmin();
+		// Instructor, alice and bob; a ban takes alice out of the count.
+		expect((await admin.ok('GET', `/items/community_groups/${group.id}`)).member_count).toBe(3);
+		await patch(instructor, { status: 'banned' });
+		await eventually(async () => (await admin.ok('GET', `/items/community_groups/${group.id}`)).member_count === 2);
+		await patch(instructor, { status: 'active' });
 		expect(errorCode(await patch(instructor, { status: 'left' }))).toBe('INVALID_PAYLOAD');
 		expect(errorCode(await patch(instructor, { group: 1 }))).toBe('FIELD_NOT_ALLOWED');
 		const instructorMember = await membershipOf(group, instructor);

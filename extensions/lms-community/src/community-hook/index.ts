@@ -5,7 +5,12 @@ import { handleItemsQuery, handleUsersQuery } from '../lib/access/read-guard-hoo
 import { isScopedCollection } from '../lib/access/row-filters.js';
 import type { EnrollmentFacts } from '../lib/access/scope.js';
 import { idempotentMessageCreate } from '../lib/community/idempotent-message-route.js';
-import { ensureGroupsForCourses, syncAllMemberships, syncMembershipsForEnrollments } from '../lib/community/membership.js';
+import {
+	ensureGroupsForCourses,
+	refreshMemberCountsOf,
+	syncAllMemberships,
+	syncMembershipsForEnrollments,
+} from '../lib/community/membership.js';
 import { notifyForMessage } from '../lib/community/messages.js';
 import { notifyForPost } from '../lib/community/posts.js';
 import { handleGroupUpdate, handleMemberUpdate } from '../lib/rules/member-rules.js';
@@ -63,6 +68,7 @@ export default defineHook(({ init, filter, action, schedule }, context) => {
 	action('community_members.items.update', ({ keys, payload }) => {
 		if (typeof payload['status'] !== 'string') return;
 		background('membership revocation', useRealtime()?.membershipsChanged(keys, payload['status']) ?? Promise.resolve());
+		background('member count', refreshMemberCountsOf(context.database, keys));
 	});
 
 	action('server.start', ({ server }) => {

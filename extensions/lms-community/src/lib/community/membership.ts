@@ -38,6 +38,12 @@ export async function refreshMemberCount(knex: Knex, groupId: number): Promise<v
 		.update({ member_count: Number(row?.['count'] ?? 0) });
 }
 
+/** After members' statuses changed (an instructor muted, banned or unbanned): recount their groups. */
+export async function refreshMemberCountsOf(knex: Knex, memberIds: Array<number | string>): Promise<void> {
+	const groups: Array<{ group: number }> = await knex('community_members').distinct('group').whereIn('id', memberIds);
+	for (const { group } of groups) await refreshMemberCount(knex, group);
+}
+
 export interface JoinResult {
 	member: MemberRow;
 	joined: boolean;
