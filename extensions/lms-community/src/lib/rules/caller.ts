@@ -1,5 +1,5 @@
 import type { Accountability } from '@directus/types';
-import { AuthenticationRequiredError } from '../errors/index.js';
+import { AuthenticationRequiredError, InvalidPayloadError } from '../errors/index.js';
 
 /** Who is acting: `system` (no accountability: the bundle itself, the CLI), an admin, or a person. */
 export type Caller = { kind: 'system' } | { kind: 'admin'; userId: string | null } | { kind: 'user'; userId: string };
@@ -17,4 +17,20 @@ export function requireUser(accountability: Accountability | null | undefined): 
 	if (caller.kind === 'user') return { userId: caller.userId, admin: false };
 	if (caller.kind === 'admin' && caller.userId) return { userId: caller.userId, admin: true };
 	throw new AuthenticationRequiredError();
+}
+
+/**
+ * The person writing through a rule hook, or null when an admin or the system writes (their writes are not
+ * scoped by group rules); anonymous writers get 401.
+ */
+export function personWriting(accountability: Accountability | null | undefined): string | null {
+	const caller = callerOf(accountability);
+	if (caller.kind === 'anonymous') throw new AuthenticationRequiredError();
+	return caller.kind === 'user' ? caller.userId : null;
+}
+
+/** Members change one row at a time; writes to many rows at once are the admin's. */
+export function singleKey(keys: Array<string | number>, noun: string): number {
+	if (keys.length !== 1) throw new InvalidPayloadError({ reason: `update one ${noun} at a time` });
+	return Number(keys[0]);
 }

@@ -1,5 +1,5 @@
-import { ForbiddenError, InvalidPayloadError, InvalidStateError, NotOwnerError, AuthenticationRequiredError } from '../errors/index.js';
-import { callerOf } from './caller.js';
+import { ForbiddenError, InvalidStateError, NotOwnerError } from '../errors/index.js';
+import { personWriting, singleKey } from './caller.js';
 import { assertInstructor, loadMemberContext, type MemberRow } from './facts.js';
 import { parseInput } from './parse-input.js';
 import type { RuleContext } from './post-rules.js';
@@ -15,21 +15,19 @@ export async function handleMemberUpdate(
 	keys: Array<string | number>,
 	{ database: trx, accountability }: RuleContext,
 ) {
-	const caller = callerOf(accountability);
-	if (caller.kind === 'anonymous') throw new AuthenticationRequiredError();
-	if (caller.kind !== 'user') return payload;
-	if (keys.length !== 1) throw new InvalidPayloadError({ reason: 'update one membership at a time' });
+	const userId = personWriting(accountability);
+	if (userId === null) return payload;
 	const target = (await trx<MemberRow>('community_members')
-		.where({ id: Number(keys[0]) })
+		.where({ id: singleKey(keys, 'membership') })
 		.first()) as MemberRow | undefined;
 	if (!target) throw new ForbiddenError();
 	const input = parseInput(MemberUpdateInput, payload);
-	const context = await loadMemberContext(trx, target.group, caller.userId, false);
+	const context = await loadMemberContext(trx, target.group, userId, false);
 
-	if (input.notify !== undefined && target.user !== caller.userId) throw new NotOwnerError();
+	if (input.notify !== undefined && target.user !== userId) throw new NotOwnerError();
 	if (input.status !== undefined || input.role !== undefined) {
 		assertInstructor(context);
-		if (target.user === caller.userId || target.role === 'instructor') throw new ForbiddenError();
+		if (target.user === userId || target.role === 'instructor') throw new ForbiddenError();
 		if (!['active', 'muted', 'banned'].includes(target.status))
 			throw new InvalidStateError({ reason: `This membership is ${target.status}.` });
 	}
@@ -42,11 +40,10 @@ export async function handleGroupUpdate(
 	keys: Array<string | number>,
 	{ database: trx, accountability }: RuleContext,
 ) {
-	const caller = callerOf(accountability);
-	if (caller.kind === 'anonymous') throw new AuthenticationRequiredError();
-	if (caller.kind !== 'user') return payload;
-	if (keys.length !== 1) throw new InvalidPayloadError({ reason: 'update one group at a time' });
+	const userId = personWriting(accountability);
+	if (userId === null) return payload;
+	const groupId = singleKey(keys, 'group');
 	const input = parseInput(GroupUpdateInput, payload);
-	assertInstructor(await loadMemberContext(trx, Number(keys[0]), caller.userId, false));
+	assertInstructor(await loadMemberContext(trx, groupId, userId, false));
 	return input;
 }

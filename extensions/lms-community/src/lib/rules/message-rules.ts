@@ -10,7 +10,7 @@ import {
 	NotOwnerError,
 	SlowModeError,
 } from '../errors/index.js';
-import { callerOf } from './caller.js';
+import { callerOf, personWriting, singleKey } from './caller.js';
 import { nowIso, timeOf } from './clock.js';
 import { assertCanRead, assertCanWrite, assertModerator, facts, flag, loadMemberContext, type MessageRow } from './facts.js';
 import { parseInput, withoutSelfReference } from './parse-input.js';
@@ -92,22 +92,20 @@ export async function handleMessageUpdate(
 	keys: Array<string | number>,
 	{ database: trx, accountability }: RuleContext,
 ): Promise<Record<string, unknown>> {
-	const caller = callerOf(accountability);
-	if (caller.kind === 'anonymous') throw new AuthenticationRequiredError();
-	if (caller.kind !== 'user') {
+	const userId = personWriting(accountability);
+	if (userId === null) {
 		const update = { ...payload };
 		if ('deleted_at' in update && update['deleted_at'] !== null) Object.assign(update, { deleted_at: nowIso(), body: '' });
 		else if (update['body'] !== undefined) update['body'] = requireBody(update['body'], LIMITS.messageBody);
 		return update;
 	}
-	if (keys.length !== 1) throw new InvalidPayloadError({ reason: 'update one message at a time' });
-	const message = (await facts.message(trx, Number(keys[0]))) as MessageRow | undefined;
+	const message = (await facts.message(trx, singleKey(keys, 'message'))) as MessageRow | undefined;
 	if (!message) throw new ForbiddenError();
 	const input = parseInput(MessageUpdateInput, payload);
-	const context = await loadMemberContext(trx, message.group, caller.userId, false);
+	const context = await loadMemberContext(trx, message.group, userId, false);
 	assertCanRead(context);
 	if (message.deleted_at) throw new InvalidStateError({ reason: 'This message is deleted.' });
-	const isSender = message.sender === caller.userId;
+	const isSender = message.sender === userId;
 
 	if (input.deleted_at !== undefined && input.deleted_at !== null) {
 		if (!isSender) assertModerator(context);

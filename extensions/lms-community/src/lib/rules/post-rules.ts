@@ -14,7 +14,7 @@ import {
 	StudentPostsDisabledError,
 	ThreadLockedError,
 } from '../errors/index.js';
-import { callerOf } from './caller.js';
+import { callerOf, personWriting, singleKey } from './caller.js';
 import { nowIso } from './clock.js';
 import { assertCanWrite, assertModerator, facts, flag, loadMemberContext, type PostRow } from './facts.js';
 import { parseInput, withoutSelfReference } from './parse-input.js';
@@ -113,26 +113,24 @@ export async function handlePostUpdate(
 	keys: Array<string | number>,
 	{ database: trx, accountability }: RuleContext,
 ): Promise<Record<string, unknown>> {
-	const caller = callerOf(accountability);
-	if (caller.kind === 'anonymous') throw new AuthenticationRequiredError();
-	const posts = (await trx<PostRow>('community_posts').whereIn('id', keys)) as PostRow[];
-
-	if (caller.kind !== 'user') {
+	const userId = personWriting(accountability);
+	if (userId === null) {
 		const update = { ...payload };
 		if (update['body'] !== undefined) update['body'] = requireBody(update['body'], LIMITS.postBody);
-		if (typeof update['status'] === 'string')
+		if (typeof update['status'] === 'string') {
+			const posts = (await trx<PostRow>('community_posts').whereIn('id', keys)) as PostRow[];
 			for (const post of posts) await adjustThreadForStatus(trx, post, update['status'] as PostRow['status']);
+		}
 		return update;
 	}
 
-	if (keys.length !== 1) throw new InvalidPayloadError({ reason: 'update one post at a time' });
-	const post = posts[0];
+	const post = await facts.post(trx, singleKey(keys, 'post'));
 	if (!post) throw new ForbiddenError();
 	const input = parseInput(PostUpdateInput, payload);
 	if (input.status !== undefined && input.status !== 'deleted' && input.status !== 'published')
 		throw new FieldNotAllowedError({ fields: ['status'] });
-	const context = await loadMemberContext(trx, post.group, caller.userId, false);
-	const isAuthor = post.author === caller.userId;
+	const context = await loadMemberContext(trx, post.group, userId, false);
+	const isAuthor = post.author === userId;
 	if (!isAuthor && !context.moderator) throw new ForbiddenError();
 	if (post.status === 'deleted') throw new InvalidStateError({ reason: 'This post is deleted.' });
 
