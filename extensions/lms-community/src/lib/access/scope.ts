@@ -1,3 +1,5 @@
+import { timeOf } from '../rules/clock.js';
+
 /**
  * What a caller may see, as plain ids: the groups they read and moderate, the courses they are
  * enrolled in and teach. Row filters are built from it (row-filters.ts). Ids instead of relational
@@ -37,17 +39,11 @@ export interface MembershipFacts {
 	status: MemberStatus;
 }
 
-function toTime(value: Date | string | number | null): number | null {
-	if (value === null) return null;
-	const time = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-	return Number.isNaN(time) ? null : time;
-}
-
 /** An enrollment gives access when it is active, has started and has not expired. */
 export function enrollmentGivesAccess(enrollment: Omit<EnrollmentFacts, 'course' | 'role'>, now: Date): boolean {
 	if (enrollment.status !== 'active') return false;
-	const startsAt = toTime(enrollment.starts_at);
-	const expiresAt = toTime(enrollment.expires_at);
+	const startsAt = timeOf(enrollment.starts_at);
+	const expiresAt = timeOf(enrollment.expires_at);
 	if (startsAt !== null && startsAt > now.getTime()) return false;
 	if (expiresAt !== null && expiresAt <= now.getTime()) return false;
 	return true;

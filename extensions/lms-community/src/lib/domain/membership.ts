@@ -1,3 +1,4 @@
+import { timeOf } from '../rules/clock.js';
 import { enrollmentGivesAccess, type EnrollmentFacts, type MemberRole, type MemberStatus } from '../access/scope.js';
 
 export type JoinRefusal = 'NOT_ENROLLED' | 'ENROLLMENT_INACTIVE' | 'ENROLLMENT_EXPIRED' | 'GROUP_ARCHIVED' | 'MEMBER_BANNED';
@@ -10,11 +11,6 @@ export interface JoinFacts {
 
 export type JoinDecision = { ok: true; role: MemberRole; alreadyMember: boolean } | { ok: false; refusal: JoinRefusal };
 
-function toTime(value: Date | string | number | null): number | null {
-	if (value === null) return null;
-	return value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-}
-
 /**
  * Why an enrollment does not give access, in the seed's order: not active or not started before expired,
  * so a cancelled enrollment that also expired says "inactive".
@@ -22,7 +18,7 @@ function toTime(value: Date | string | number | null): number | null {
 export function enrollmentRefusal(enrollment: Omit<EnrollmentFacts, 'course'> | null, now: Date): JoinRefusal | null {
 	if (!enrollment) return 'NOT_ENROLLED';
 	if (enrollmentGivesAccess(enrollment, now)) return null;
-	const startsAt = toTime(enrollment.starts_at);
+	const startsAt = timeOf(enrollment.starts_at);
 	if (enrollment.status !== 'active' || (startsAt !== null && startsAt > now.getTime())) return 'ENROLLMENT_INACTIVE';
 	return 'ENROLLMENT_EXPIRED';
 }
