@@ -3,10 +3,21 @@ import type { Accountability } from '@directus/types';
 import type { Request, RequestHandler } from 'express';
 import { markNotificationsRead, markRead, myGroups } from '../lib/community/chat.js';
 import { joinGroup, leaveGroup } from '../lib/community/membership.js';
+import { groupActivity, groupMembers, moderationQueue } from '../lib/community/moderation.js';
 import { moderatePost, recordView, setReaction, setThreadFlag } from '../lib/community/posts.js';
+import { createReport, resolveReport } from '../lib/community/reports.js';
 import { requireUser } from '../lib/rules/caller.js';
 import { parseId, parseInput } from '../lib/rules/parse-input.js';
-import { ModerationNoteInput, NotificationsReadInput, ReactionInput, ReadMarkerInput } from '../lib/rules/schemas.js';
+import {
+	ActivityQuery,
+	ModerationNoteInput,
+	NotificationsReadInput,
+	QueueQuery,
+	ReactionInput,
+	ReadMarkerInput,
+	ReportCreateInput,
+	ReportResolveInput,
+} from '../lib/rules/schemas.js';
 import { useRealtime } from '../lib/realtime/use-realtime.js';
 import { BUNDLE_VERSION } from '../lib/version.js';
 
@@ -91,6 +102,39 @@ export default defineEndpoint({
 				const caller = requireUser(req.accountability);
 				return setReaction(context, req.accountability!, caller, idParam(req), String(req.params['emoji']), false);
 			}),
+		);
+		router.post(
+			'/reports',
+			route(async (req) => {
+				requireUser(req.accountability);
+				return createReport(context, req.accountability!, parseInput(ReportCreateInput, body(req)));
+			}),
+		);
+		router.post(
+			'/reports/:id/resolve',
+			route(async (req) =>
+				resolveReport(
+					context,
+					req.accountability!,
+					requireUser(req.accountability),
+					idParam(req),
+					parseInput(ReportResolveInput, body(req)),
+				),
+			),
+		);
+		router.get(
+			'/moderation/queue',
+			route(async (req) => moderationQueue(context, requireUser(req.accountability), parseInput(QueueQuery, { ...req.query }))),
+		);
+		router.get(
+			'/moderation/groups/:id/members',
+			route(async (req) => groupMembers(context, requireUser(req.accountability), idParam(req))),
+		);
+		router.get(
+			'/moderation/groups/:id/activity',
+			route(async (req) =>
+				groupActivity(context, requireUser(req.accountability), idParam(req), parseInput(ActivityQuery, { ...req.query }).days),
+			),
 		);
 		router.post(
 			'/notifications/read',

@@ -16,6 +16,9 @@ import { notifyForPost } from '../lib/community/posts.js';
 import { handleGroupUpdate, handleMemberUpdate } from '../lib/rules/member-rules.js';
 import { handleMessageCreate, handleMessageUpdate } from '../lib/rules/message-rules.js';
 import { handlePostCreate, handlePostUpdate } from '../lib/rules/post-rules.js';
+import { handleReportCreate } from '../lib/rules/report-rules.js';
+import { afterReportCreated } from '../lib/community/reports.js';
+import { onAction } from '../lib/community/after-commit.js';
 import { readRealtimeConfig } from '../lib/realtime/config.js';
 import { createRealtimeServer } from '../lib/realtime/server.js';
 import { setRealtime, useRealtime } from '../lib/realtime/use-realtime.js';
@@ -24,7 +27,8 @@ import { registerCommunityCli } from '../lib/setup/cli.js';
 type Payload = Record<string, unknown>;
 type Enrollment = EnrollmentFacts & { user: string };
 
-export default defineHook(({ init, filter, action, schedule }, context) => {
+export default defineHook(({ init, filter, action: registerAction, schedule }, context) => {
+	const action = (event: string, handler: (meta: Record<string, any>) => void) => onAction(registerAction, event, handler);
 	const { env, logger } = context;
 	/** Action hooks are not awaited by Directus: their failures are logged, never lost silently. */
 	const background = (label: string, work: Promise<unknown>) =>
@@ -48,6 +52,7 @@ export default defineHook(({ init, filter, action, schedule }, context) => {
 	filter<Payload>('community_messages.items.update', (payload, { keys }, eventContext) => handleMessageUpdate(payload, keys, eventContext));
 	filter<Payload>('community_members.items.update', (payload, { keys }, eventContext) => handleMemberUpdate(payload, keys, eventContext));
 	filter<Payload>('community_groups.items.update', (payload, { keys }, eventContext) => handleGroupUpdate(payload, keys, eventContext));
+	filter<Payload>('community_reports.items.create', (payload, _meta, eventContext) => handleReportCreate(payload, eventContext));
 
 	action('community_posts.items.create', ({ key }) => background('post notifications', notifyForPost(context, Number(key))));
 	action('community_posts.items.update', ({ keys, payload }) => {
@@ -62,6 +67,7 @@ export default defineHook(({ init, filter, action, schedule }, context) => {
 	action('community_messages.items.update', ({ keys }) => {
 		for (const key of keys) background('message broadcast', useRealtime()?.messageChanged(key) ?? Promise.resolve());
 	});
+	action('community_reports.items.create', ({ key }) => background('report review', afterReportCreated(context, key)));
 	action('community_notifications.items.create', ({ key }) =>
 		background('notification push', useRealtime()?.notificationCreated(key) ?? Promise.resolve()),
 	);

@@ -32,8 +32,8 @@ const postsFilter = {
 		{
 			_or: [
 				{ status: { _eq: 'published' } },
-				{ _and: [{ author: { _eq: 'me' } }, { status: { _in: ['draft', 'pending', 'rejected'] } }] },
-				{ _and: [{ status: { _in: ['pending', 'rejected'] } }, { group: { _in: [] } }] },
+				{ _and: [{ author: { _eq: 'me' } }, { status: { _in: ['draft', 'pending', 'rejected', 'hidden'] } }] },
+				{ _and: [{ status: { _in: ['pending', 'rejected', 'hidden'] } }, { group: { _in: [] } }] },
 			],
 		},
 	],
@@ -41,7 +41,7 @@ const postsFilter = {
 
 describe('guardReadQuery', () => {
 	it("ANDs the row filter onto the caller's own filter", () => {
-		const guarded = guardReadQuery('community_messages', { filter: { body: { _contains: 'x' } }, fields: ['id'] }, scope, schema);
+		const guarded = guardReadQuery('community_members', { filter: { body: { _contains: 'x' } }, fields: ['id'] }, scope, schema);
 		expect(guarded.filter).toEqual({ _and: [{ body: { _contains: 'x' } }, { group: { _in: [1] } }] });
 		expect(guarded.fields).toEqual(['id']);
 	});

@@ -13,24 +13,27 @@ const scope: AccessScope = {
 
 describe('readFilterFor', () => {
 	it('scopes group content to the groups I read', () => {
-		expect(readFilterFor('community_messages', scope)).toEqual({ group: { _in: [1, 2] } });
+		expect(readFilterFor('community_messages', scope)).toEqual({
+			_and: [{ group: { _in: [1, 2] } }, { _or: [{ hidden_at: { _null: true } }, { sender: { _eq: 'me' } }, { group: { _in: [2] } }] }],
+		});
 		expect(readFilterFor('community_members', scope)).toEqual({ group: { _in: [1, 2] } });
 		expect(readFilterFor('community_notifications', scope)).toEqual({ recipient: { _eq: 'me' } });
+		expect(readFilterFor('community_reports', scope)).toEqual({ _or: [{ reporter: { _eq: 'me' } }, { group: { _in: [2] } }] });
 	});
 
 	it('shows groups I belong to and the groups of courses I am actively enrolled in', () => {
 		expect(readFilterFor('community_groups', scope)).toEqual({ _or: [{ id: { _in: [1, 2] } }, { course: { _in: [10] } }] });
 	});
 
-	it('shows published posts, my own unpublished ones, and pending or rejected ones where I moderate', () => {
+	it('shows published posts, my own unpublished ones, and pending, rejected or hidden ones where I moderate', () => {
 		expect(readFilterFor('community_posts', scope)).toEqual({
 			_and: [
 				{ group: { _in: [1, 2] } },
 				{
 					_or: [
 						{ status: { _eq: 'published' } },
-						{ _and: [{ author: { _eq: 'me' } }, { status: { _in: ['draft', 'pending', 'rejected'] } }] },
-						{ _and: [{ status: { _in: ['pending', 'rejected'] } }, { group: { _in: [2] } }] },
+						{ _and: [{ author: { _eq: 'me' } }, { status: { _in: ['draft', 'pending', 'rejected', 'hidden'] } }] },
+						{ _and: [{ status: { _in: ['pending', 'rejected', 'hidden'] } }, { group: { _in: [2] } }] },
 					],
 				},
 			],

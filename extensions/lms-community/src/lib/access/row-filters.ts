@@ -13,6 +13,7 @@ export const SCOPED_COLLECTIONS = [
 	'community_messages',
 	'community_message_receipts',
 	'community_notifications',
+	'community_reports',
 ] as const;
 
 export type ScopedCollection = (typeof SCOPED_COLLECTIONS)[number];
@@ -39,21 +40,34 @@ export function readFilterFor(collection: ScopedCollection, scope: AccessScope):
 		case 'community_groups':
 			return { _or: [{ id: inIds(scope.readableGroupIds) }, { course: inIds(scope.activeCourseIds) }] };
 		case 'community_members':
-		case 'community_messages':
 		case 'community_message_receipts':
 			return inMyGroups;
+		case 'community_messages':
+			return visibleMessages(scope);
 		case 'community_posts':
 			return visiblePosts(scope);
 		case 'community_post_reactions':
 			return throughRelation('post', visiblePosts(scope));
 		case 'community_notifications':
 			return { recipient: { _eq: me } };
+		case 'community_reports':
+			return { _or: [{ reporter: { _eq: me } }, { group: inIds(scope.moderatedGroupIds) }] };
 	}
 }
 
+/** Messages of my groups; one hidden pending review only to its sender and the group's moderators. */
+function visibleMessages(scope: AccessScope): Filter {
+	return {
+		_and: [
+			{ group: inIds(scope.readableGroupIds) },
+			{ _or: [{ hidden_at: { _null: true } }, { sender: { _eq: scope.userId } }, { group: inIds(scope.moderatedGroupIds) }] },
+		],
+	};
+}
+
 /**
- * Posts a member sees: published ones of their groups; their own drafts, pending and rejected posts;
- * and, in groups they moderate, the pending and rejected posts they have to work on.
+ * Posts a member sees: published ones of their groups; their own drafts, pending, rejected and hidden posts;
+ * and, in groups they moderate, the pending, rejected and hidden (reported) posts they have to work on.
  */
 function visiblePosts(scope: AccessScope): Filter {
 	const me = scope.userId;
@@ -63,8 +77,8 @@ function visiblePosts(scope: AccessScope): Filter {
 			{
 				_or: [
 					{ status: { _eq: 'published' } },
-					{ _and: [{ author: { _eq: me } }, { status: { _in: ['draft', 'pending', 'rejected'] } }] },
-					{ _and: [{ status: { _in: ['pending', 'rejected'] } }, { group: inIds(scope.moderatedGroupIds) }] },
+					{ _and: [{ author: { _eq: me } }, { status: { _in: ['draft', 'pending', 'rejected', 'hidden'] } }] },
+					{ _and: [{ status: { _in: ['pending', 'rejected', 'hidden'] } }, { group: inIds(scope.moderatedGroupIds) }] },
 				],
 			},
 		],

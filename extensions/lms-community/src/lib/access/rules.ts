@@ -49,6 +49,7 @@ const WRITES: PermissionRule[] = [
 	{ collection: 'community_messages', action: 'update' },
 	{ collection: 'community_members', action: 'update' },
 	{ collection: 'community_groups', action: 'update' },
+	{ collection: 'community_reports', action: 'create' },
 ];
 
 export const MEMBER_POLICY: PolicyDefinition = {

@@ -5,6 +5,7 @@ import { InvalidPayloadError, InvalidStateError, ForbiddenError } from '../error
 import { nowIso } from '../rules/clock.js';
 import { assertCanWrite, assertModerator, facts, flag, loadMemberContext, type PostRow } from '../rules/facts.js';
 import { notifyAsSystem, type NotificationDraft } from '../rules/notifications.js';
+import { transactionWithActionsAfterCommit } from './after-commit.js';
 import type { CommunityContext } from './context.js';
 
 /** A post as the endpoints answer it: flags as booleans whatever the database stores. */
@@ -82,7 +83,7 @@ export async function moderatePost(
 	assertModerator(await loadMemberContext(knex, post.group, caller.userId, caller.admin));
 	const status = decision === 'approve' ? 'published' : 'rejected';
 	// Conditional update: of two moderators acting at once, exactly one moves the post.
-	const moved = await knex.transaction(async (trx) => {
+	const moved = await transactionWithActionsAfterCommit(context, async (trx, emitAfterCommit) => {
 		const current = await trx('community_posts').where({ id: postId }).forUpdate().first();
 		if (current.status !== 'pending') return false;
 		const service = new context.services.ItemsService('community_posts', {
@@ -90,13 +91,17 @@ export async function moderatePost(
 			schema: await context.getSchema({ database: trx }),
 			accountability: null,
 		});
-		await service.updateOne(postId, {
-			status,
-			moderation_note: note,
-			moderated_by: caller.userId,
-			moderated_at: nowIso(),
-			...(status === 'published' ? { last_activity_at: nowIso() } : {}),
-		});
+		await service.updateOne(
+			postId,
+			{
+				status,
+				moderation_note: note,
+				moderated_by: caller.userId,
+				moderated_at: nowIso(),
+				...(status === 'published' ? { last_activity_at: nowIso() } : {}),
+			},
+			emitAfterCommit,
+		);
 		return true;
 	});
 	if (!moved)

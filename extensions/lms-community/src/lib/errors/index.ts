@@ -29,6 +29,7 @@ export const ThreadLockedError = forbidden('THREAD_LOCKED', 'This thread is lock
 export const StudentPostsDisabledError = forbidden('STUDENT_POSTS_DISABLED', 'Students cannot start threads in this group.');
 export const ChatDisabledError = forbidden('CHAT_DISABLED', 'Chat is switched off in this group.');
 export const NotOwnerError = forbidden('NOT_OWNER', 'Only the author can do this.');
+export const OwnContentError = forbidden('OWN_CONTENT', 'You cannot report your own post or message.');
 export const FieldNotAllowedError = forbidden<{ fields: string[] }>(
 	'FIELD_NOT_ALLOWED',
 	({ fields }) => `You cannot set ${fields.join(', ')}.`,
@@ -40,6 +41,7 @@ export const SlowModeError = createError<{ retry_after: number }>(
 	429,
 );
 export const InvalidStateError = createError<{ reason: string }>('INVALID_STATE', ({ reason }) => reason, 409);
+export const AlreadyReportedError = createError('ALREADY_REPORTED', 'You have already reported this; a moderator will look at it.', 409);
 export const InvalidReferenceError = createError<{ reason: string }>('INVALID_REFERENCE', ({ reason }) => reason, 400);
 export const BodyTooLongError = createError<{ max: number }>(
 	'BODY_TOO_LONG',

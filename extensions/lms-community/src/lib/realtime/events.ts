@@ -23,6 +23,15 @@ export type MessageEdit = z.infer<typeof MessageEdit>;
 export const MessageDelete = z.object({ message: Id }).strict();
 export type MessageDelete = z.infer<typeof MessageDelete>;
 
+export const MessageReport = z
+	.object({
+		message: Id,
+		reason: z.enum(['spam', 'harassment', 'off_topic', 'other']),
+		note: z.string().trim().max(LIMITS.moderationNote).nullish(),
+	})
+	.strict();
+export type MessageReport = z.infer<typeof MessageReport>;
+
 export const MessageSync = z
 	.object({ group: Id, after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(200).default(100) })
 	.strict();
@@ -49,5 +58,7 @@ export interface WireMessage {
 	client_id: string | null;
 	edited_at: string | null;
 	deleted_at: string | null;
+	/** Set while the message is hidden pending review; its body is then empty for everyone but its sender and moderators. */
+	hidden_at: string | null;
 	date_created: string | null;
 }

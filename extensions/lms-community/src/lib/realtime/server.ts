@@ -8,13 +8,24 @@ import { Server, type Socket } from 'socket.io';
 import { markRead, type ReadMarker, readMarker } from '../community/chat.js';
 import type { CommunityContext } from '../community/context.js';
 import { joinGroup } from '../community/membership.js';
+import { createReport } from '../community/reports.js';
 import { sendMessage } from '../community/send-message.js';
 import { NotJoinedError, RateLimitedError } from '../errors/index.js';
 import { assertCanRead, loadMemberContext } from '../rules/facts.js';
 import { acknowledged, type ErrorLogger } from './ack.js';
 import { SocketAuthError, verifySocketToken, type SocketIdentity } from './auth.js';
 import type { RealtimeConfig } from './config.js';
-import { AuthRefresh, GroupRef, MessageDelete, MessageEdit, MessageSend, MessageSync, ReceiptRead, type WireMessage } from './events.js';
+import {
+	AuthRefresh,
+	GroupRef,
+	MessageDelete,
+	MessageEdit,
+	MessageReport,
+	MessageSend,
+	MessageSync,
+	ReceiptRead,
+	type WireMessage,
+} from './events.js';
 import { MemoryPresence, RedisPresence, type PresenceStore } from './presence.js';
 
 export interface RealtimeDeps {
@@ -40,20 +51,24 @@ type CommunitySocket = Socket<
 const groupRoom = (group: number | string) => `group:${group}`;
 const userRoom = (user: string) => `user:${user}`;
 
-/** A message row as clients get it: numbers for ids and seq on every database. */
-export function toWireMessage(row: Record<string, any>): WireMessage {
+/**
+ * A message row as clients get it: numbers for ids and seq on every database. A hidden message keeps its
+ * place in the sequence but loses its body, unless `revealHidden` (its sender, the group's moderators).
+ */
+export function toWireMessage(row: Record<string, any>, revealHidden = true): WireMessage {
 	const time = (value: unknown) =>
 		value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : String(value);
 	return {
 		id: Number(row['id']),
 		group: Number(row['group']),
 		sender: row['sender'],
-		body: row['body'],
+		body: row['hidden_at'] && !revealHidden ? '' : row['body'],
 		seq: Number(row['seq']),
 		reply_to: row['reply_to'] === null || row['reply_to'] === undefined ? null : Number(row['reply_to']),
 		client_id: row['client_id'] ?? null,
 		edited_at: time(row['edited_at']),
 		deleted_at: time(row['deleted_at']),
+		hidden_at: time(row['hidden_at']),
 		date_created: time(row['date_created']),
 	};
 }
@@ -277,14 +292,21 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 		on('message:sync', async (payload) => {
 			const { group, after, limit } = MessageSync.parse(payload);
-			assertCanRead(await loadMemberContext(knex, group, user(), accountability().admin));
+			const member = await loadMemberContext(knex, group, user(), accountability().admin);
+			assertCanRead(member);
 			const rows = await knex('community_messages')
 				.where('group', group)
 				.andWhere('seq', '>', after)
 				.orderBy('seq', 'asc')
 				.limit(Math.min(limit, config.syncPageMax) + 1);
-			const page = rows.slice(0, limit).map(toWireMessage);
+			const page = rows.slice(0, limit).map((row) => toWireMessage(row, member.moderator || row.sender === user()));
 			return { group, messages: page, has_more: rows.length > limit, cursor: page.at(-1)?.seq ?? after };
+		});
+
+		on('message:report', async (payload) => {
+			const { message, reason, note } = MessageReport.parse(payload);
+			const report = await createReport(context, accountability(), { message, reason, note });
+			return { id: Number(report.id), message, reason, status: report.status };
 		});
 
 		const typingEvent = (isTyping: boolean) => async (payload: unknown) => {
@@ -352,7 +374,8 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		async messageChanged(id) {
 			const row = await loadMessage(id);
 			if (!row) return;
-			io.to(groupRoom(row.group)).emit(row.deleted_at ? 'message:deleted' : 'message:updated', toWireMessage(row));
+			const event = row.deleted_at ? 'message:deleted' : row.hidden_at ? 'message:hidden' : 'message:updated';
+			io.to(groupRoom(row.group)).emit(event, toWireMessage(row, false));
 		},
 		async notificationCreated(id) {
 			const row = await knex('community_notifications').where({ id }).first();

@@ -19,6 +19,7 @@ export interface GroupRow {
 	allow_student_posts: boolean | number;
 	chat_enabled: boolean | number;
 	slow_mode_seconds: number;
+	report_threshold: number;
 	last_seq: number | string;
 }
 
@@ -49,7 +50,19 @@ export interface MessageRow {
 	sender: string;
 	seq: number | string;
 	deleted_at: unknown;
+	hidden_at: unknown;
 	body: string;
+}
+
+export interface ReportRow {
+	id: number;
+	group: number;
+	reporter: string;
+	post: number | null;
+	message: number | null;
+	reason: string;
+	note: string | null;
+	status: 'open' | 'resolved' | 'dismissed';
 }
 
 /** Reads of plain facts for rule checks. Ids come from validated input (schemas.ts), never raw strings. */
@@ -58,6 +71,7 @@ export const facts = {
 	member: (knex: Knex, group: number, user: string) => knex<MemberRow>('community_members').where({ group, user }).first(),
 	post: (knex: Knex, id: number) => knex<PostRow>('community_posts').where({ id }).first(),
 	message: (knex: Knex, id: number) => knex<MessageRow>('community_messages').where({ id }).first(),
+	report: (knex: Knex, id: number) => knex<ReportRow>('community_reports').where({ id }).first(),
 	enrollment: (knex: Knex, course: number, user: string) =>
 		knex<EnrollmentFacts & { id: number; user: string }>('enrollments').where({ course, user }).first(),
 };

@@ -2,7 +2,15 @@ import type { ApiExtensionContext } from '@directus/types';
 import type { Knex } from 'knex';
 
 export type NotificationType =
-	'post_reply' | 'post_reaction' | 'mention' | 'post_pending' | 'post_approved' | 'post_rejected' | 'message_mention';
+	| 'post_reply'
+	| 'post_reaction'
+	| 'mention'
+	| 'post_pending'
+	| 'post_approved'
+	| 'post_rejected'
+	| 'message_mention'
+	| 'report_new'
+	| 'report_resolved';
 
 export interface NotificationDraft {
 	recipient: string;
@@ -15,7 +23,7 @@ export interface NotificationDraft {
 }
 
 /** Types a member with `notify: mentions` still gets: the ones addressed to them personally. */
-const PERSONAL: readonly NotificationType[] = ['mention', 'message_mention', 'post_approved', 'post_rejected'];
+const PERSONAL: readonly NotificationType[] = ['mention', 'message_mention', 'post_approved', 'post_rejected', 'report_resolved'];
 
 export type NotifyPreference = 'all' | 'mentions' | 'none';
 

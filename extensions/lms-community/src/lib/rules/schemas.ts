@@ -68,6 +68,7 @@ export const GroupUpdateInput = z
 		allow_student_posts: z.boolean().optional(),
 		chat_enabled: z.boolean().optional(),
 		slow_mode_seconds: z.number().int().min(0).max(86_400).optional(),
+		report_threshold: z.number().int().min(0).max(1_000).optional(),
 	})
 	.strict();
 export type GroupUpdateInput = z.infer<typeof GroupUpdateInput>;
@@ -86,3 +87,34 @@ export const NotificationsReadInput = z.union([
 	z.object({ all: z.literal(true) }).strict(),
 ]);
 export type NotificationsReadInput = z.infer<typeof NotificationsReadInput>;
+
+export const REPORT_REASONS = ['spam', 'harassment', 'off_topic', 'other'] as const;
+
+/** A member's report: exactly one of `post` and `message`. */
+export const ReportCreateInput = z
+	.object({
+		post: Id.nullish(),
+		message: Id.nullish(),
+		reason: z.enum(REPORT_REASONS),
+		note: z.string().trim().max(LIMITS.moderationNote).nullish(),
+	})
+	.strict()
+	.refine((input) => (input.post ? 1 : 0) + (input.message ? 1 : 0) === 1, { message: 'report exactly one post or one message' });
+export type ReportCreateInput = z.infer<typeof ReportCreateInput>;
+
+/** A moderator's decision on a report: what happens to the item, and optionally to its author. */
+export const ReportResolveInput = z
+	.object({
+		action: z.enum(['keep', 'hide', 'delete']),
+		author: z.enum(['mute', 'ban']).nullish(),
+		note: z.string().trim().max(LIMITS.moderationNote).nullish(),
+	})
+	.strict();
+export type ReportResolveInput = z.infer<typeof ReportResolveInput>;
+
+/** Query string of the moderation queue: narrow it to one group or course. */
+export const QueueQuery = z.object({ group: Id.optional(), course: Id.optional() }).strict();
+export type QueueQuery = z.infer<typeof QueueQuery>;
+
+export const ActivityQuery = z.object({ days: z.coerce.number().int().min(1).max(180).default(28) }).strict();
+export type ActivityQuery = z.infer<typeof ActivityQuery>;

@@ -9,6 +9,8 @@ export interface CompositeIndex {
 	table: string;
 	columns: string[];
 	unique: boolean;
+	/** A partial index: only rows matching this SQL condition (the same text on SQLite and PostgreSQL). */
+	where?: string;
 	/** Why the index exists: the rule it enforces or the query it serves. */
 	reason: string;
 }
@@ -71,6 +73,29 @@ export const COMPOSITE_INDEXES: CompositeIndex[] = [
 		reason: "listing a group's threads and a thread's replies",
 	},
 	{
+		name: 'community_reports_open_post_unique',
+		table: 'community_reports',
+		columns: ['reporter', 'post'],
+		unique: true,
+		where: "status = 'open' AND post IS NOT NULL",
+		reason: 'one open report per reporter and post',
+	},
+	{
+		name: 'community_reports_open_message_unique',
+		table: 'community_reports',
+		columns: ['reporter', 'message'],
+		unique: true,
+		where: "status = 'open' AND message IS NOT NULL",
+		reason: 'one open report per reporter and message',
+	},
+	{
+		name: 'community_reports_group_status_index',
+		table: 'community_reports',
+		columns: ['group', 'status', 'date_created'],
+		unique: false,
+		reason: "a group's review queue, oldest first",
+	},
+	{
 		name: 'community_notifications_recipient_read_index',
 		table: 'community_notifications',
 		columns: ['recipient', 'read_at'],
@@ -85,7 +110,8 @@ export async function ensureCompositeIndexes(knex: Knex, indexes: CompositeIndex
 		if (!(await knex.schema.hasTable(index.table))) continue;
 		const columns = index.columns.map(() => '??').join(', ');
 		const kind = index.unique ? 'UNIQUE INDEX' : 'INDEX';
-		await knex.raw(`CREATE ${kind} IF NOT EXISTS ?? ON ?? (${columns})`, [index.name, index.table, ...index.columns]);
+		const where = index.where ? ` WHERE ${index.where}` : '';
+		await knex.raw(`CREATE ${kind} IF NOT EXISTS ?? ON ?? (${columns})${where}`, [index.name, index.table, ...index.columns]);
 		ensured.push(index.name);
 	}
 	return ensured;
