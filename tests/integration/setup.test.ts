@@ -8,8 +8,29 @@ describe('directus community setup', () => {
 		const report = await runSetup();
 		expect(report.schema.map((s) => s.changed)).toEqual([false, false]);
 		expect(report.access).toEqual({ created: [], updated: [] });
-		expect(report.indexes).toHaveLength(9);
+		expect(report.app).toEqual([]);
+		expect(report.indexes).toHaveLength(12);
 		expect(report.groups).toEqual([]);
+	});
+
+	it('puts the Community module on the module bar and the "Pending posts" bookmark in the app, once', async () => {
+		const admin = await asAdmin();
+		const settings = await admin.ok<{ module_bar: Array<{ id: string; enabled: boolean }> }>('GET', '/settings?fields=module_bar');
+		expect(settings.module_bar.find((entry) => entry.id === 'community-moderation')).toMatchObject({ enabled: true });
+		const bookmarks = await admin.ok<any[]>('GET', '/presets?filter[bookmark][_eq]=Pending posts&filter[collection][_eq]=community_posts');
+		expect(bookmarks).toHaveLength(1);
+		expect(bookmarks[0]).toMatchObject({ user: null, role: null, filter: { _and: [{ status: { _eq: 'pending' } }] } });
+
+		// An admin who switches the module off keeps that choice.
+		const switchedOff = settings.module_bar.map((entry) => (entry.id === 'community-moderation' ? { ...entry, enabled: false } : entry));
+		await admin.ok('PATCH', '/settings', { module_bar: switchedOff });
+		try {
+			expect((await runSetup()).app).toEqual([]);
+			const after = await admin.ok<{ module_bar: Array<{ id: string; enabled: boolean }> }>('GET', '/settings?fields=module_bar');
+			expect(after.module_bar.find((entry) => entry.id === 'community-moderation')?.enabled).toBe(false);
+		} finally {
+			await admin.ok('PATCH', '/settings', { module_bar: settings.module_bar });
+		}
 	});
 
 	it('keeps what an admin added or changed elsewhere, and repairs only its own rows', async () => {

@@ -10,6 +10,7 @@ export async function runSetup(): Promise<{
 	schema: Array<{ file: string; changed: boolean }>;
 	indexes: string[];
 	access: { created: string[]; updated: string[] };
+	app: string[];
 	groups: number[];
 }> {
 	const result = await directusCli(['community', 'setup', '--json']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignSnapshotToVendor, type Snapshot } from './align-snapshot.js';
+import { alignSnapshotToVendor, type Snapshot, type SnapshotField } from './align-snapshot.js';
 
 const base = { version: 2, directus: '12.4.0', collections: [], systemFields: [] };
 
@@ -60,5 +60,13 @@ describe('alignSnapshotToVendor', () => {
 			{ collection: 'c', field: 'new', type: 'string', schema: { data_type: 'varchar', max_length: 10 } },
 		]);
 		expect(aligned.relations[0]!.schema).toEqual({ constraint_name: 'c_user_foreign', on_delete: 'CASCADE' });
+	});
+
+	it("takes SQLite's dateTime for a timestamp column: the same value, another name", () => {
+		const field = { collection: 'c', field: 'at', type: 'timestamp', schema: { data_type: 'timestamp', is_nullable: true } };
+		const live = { collection: 'c', field: 'at', type: 'dateTime', schema: { data_type: 'datetime', is_nullable: true } };
+		const snapshot = (fields: SnapshotField[]): Snapshot => ({ version: 2, directus: '12.4.0', collections: [], fields, relations: [] });
+		const aligned = alignSnapshotToVendor(snapshot([field]), { ...snapshot([live]), vendor: 'sqlite' });
+		expect(aligned.fields[0]).toEqual({ ...field, type: 'dateTime', schema: { data_type: 'datetime', is_nullable: true } });
 	});
 });

@@ -47,6 +47,14 @@ function isUuidColumn(field: SnapshotField): boolean {
 	return field.type === 'string' && field.schema?.['max_length'] === 36 && field.schema?.['foreign_key_table'] === 'directus_users';
 }
 
+/**
+ * SQLite has no timestamp type: a `timestamp` column added to an existing table (or created with a new one)
+ * reads back as `dateTime`. Both hold the same value, so the live type stands.
+ */
+function isSqliteTimestamp(field: SnapshotField, live: SnapshotField): boolean {
+	return field.type === 'timestamp' && live.type === 'dateTime' && live.schema?.['data_type'] === 'datetime';
+}
+
 /** The desired snapshot, with vendor-only column and constraint details taken from `current` where the item exists. */
 export function alignSnapshotToVendor(desired: Snapshot, current: Snapshot): Snapshot {
 	const currentFields = new Map(current.fields.map((f) => [`${f.collection}.${f.field}`, f]));
@@ -58,6 +66,8 @@ export function alignSnapshotToVendor(desired: Snapshot, current: Snapshot): Sna
 		if (isUuidColumn(field) && isUuidColumn(live)) {
 			return { ...field, type: live.type, schema: copyKeys(field.schema, live.schema, VENDOR_COLUMN_KEYS) };
 		}
+		if (isSqliteTimestamp(field, live))
+			return { ...field, type: live.type, schema: copyKeys(field.schema, live.schema, VENDOR_COLUMN_KEYS) };
 		if (live.type !== field.type) return field;
 		const keys = field.type === 'string' ? VENDOR_COLUMN_KEYS.filter((k) => k !== 'max_length') : VENDOR_COLUMN_KEYS;
 		return { ...field, schema: copyKeys(field.schema, live.schema, keys) };

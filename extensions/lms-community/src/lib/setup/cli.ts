@@ -26,6 +26,7 @@ export function registerCommunityCli(program: Command, ctx: SetupContext, defaul
 					for (const step of report.schema) ctx.logger.info(`schema ${step.file}: ${step.changed ? 'applied' : 'up to date'}`);
 					ctx.logger.info(`indexes ensured: ${report.indexes.length}`);
 					ctx.logger.info(`access: ${report.access.created.length} created, ${report.access.updated.length} updated`);
+					ctx.logger.info(`admin app: ${report.app.length > 0 ? report.app.join(', ') : 'up to date'}`);
 					ctx.logger.info(`groups created for courses without one: ${report.groups.length}`);
 				}
 			} catch (error) {

@@ -1,4 +1,5 @@
 import { applyAccessAsSystem, type AccessSetupReport } from './apply-access.js';
+import { applyAppAsSystem } from './apply-app.js';
 import { applySnapshotsAsSystem, type SchemaStepResult } from './apply-schema.js';
 import type { SetupContext } from './context.js';
 import { ensureCompositeIndexes } from './indexes.js';
@@ -15,6 +16,8 @@ export interface SetupReport {
 	schema: SchemaStepResult[];
 	indexes: string[];
 	access: AccessSetupReport;
+	/** Admin-app changes: the Community module in the module bar, the "Pending posts" bookmark. */
+	app: string[];
 	/** Groups created for courses that had none. */
 	groups: number[];
 }
@@ -24,6 +27,7 @@ export async function runSetup(ctx: SetupContext, options: SetupOptions): Promis
 	const schema = await applySnapshotsAsSystem(ctx, options);
 	const indexes = await ensureCompositeIndexes(ctx.database);
 	const access = await applyAccessAsSystem(ctx);
+	const app = await applyAppAsSystem(ctx);
 	const groups = await ensureGroupsForCourses(ctx);
-	return { schema, indexes, access, groups };
+	return { schema, indexes, access, app, groups };
 }
