@@ -1,0 +1,100 @@
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asAdmin, createCourse, createGroup, createUser, directusUrl, enroll, eventually, type TestUser } from '../support/api.js';
+import { launchChromium, SCREENSHOT_DIR } from '../support/browser.js';
+import { notificationsOf } from '../support/community.js';
+
+let browser: Browser;
+beforeAll(async () => {
+	browser = await launchChromium();
+});
+afterAll(async () => {
+	await browser?.close();
+});
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+
+describe('the Community module in the admin app', () => {
+	it('an instructor logs in, approves a pending post and resolves a report with clicks', async () => {
+		const admin = await asAdmin();
+		const course = await createCourse();
+		const group = await createGroup(course, { name: 'Algebra I — discussion' });
+		// An Instructor-role user: admin-app access (one of the licence's three seats).
+		const teacher = await createUser('Instructor', 'Grace');
+		await enroll(teacher, course, { role: 'instructor' });
+		const [alice, bob, carol] = (await Promise.all(['Alice', 'Bob', 'Carol'].map((name) => createUser('Student', name)))) as [
+			TestUser,
+			TestUser,
+			TestUser,
+		];
+		for (const student of [alice, bob, carol]) {
+			await enroll(student, course);
+			await student.api.ok('POST', `/community/groups/${group.id}/join`);
+		}
+		const spam = await carol.api.ok('POST', '/items/community_posts', {
+			group: group.id,
+			title: 'Cheap essays, 24h delivery',
+			body: 'Visit my shop for essays.',
+		});
+		await bob.api.ok('POST', '/community/reports', { post: spam.id, reason: 'spam', note: 'Advertising' });
+		await admin.ok('PATCH', `/items/community_groups/${group.id}`, { require_post_approval: true });
+		const question = await alice.api.ok('POST', '/items/community_posts', {
+			group: group.id,
+			title: 'How do I factor x² − 5x + 6?',
+			body: 'I tried the quadratic formula but got lost.',
+		});
+		expect(question.status).toBe('pending');
+
+		const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+		try {
+			await page.goto(`${directusUrl()}/admin/login`);
+			await page.locator('input[type="email"]').fill(teacher.email);
+			await page.locator('input[type="password"]').fill(teacher.password);
+			await page.keyboard.press('Enter');
+			await page.waitForURL(/\/admin\/(content|users|files|community-moderation)/, { timeout: 30_000 });
+
+			// The module bar links to the module; the instructor opens it like any other module.
+			await page.locator('a[href$="/admin/community-moderation"]').first().click();
+			const pending = page.locator('[data-test="pending-post"]', { hasText: 'How do I factor' });
+			const reported = page.locator('[data-test="reported-item"]', { hasText: 'Cheap essays' });
+			await pending.waitFor({ timeout: 30_000 });
+			await reported.waitFor();
+			await expect(reported.textContent()).resolves.toContain('Advertising');
+			await shot(page, 'community-queue');
+
+			await pending.locator('input.note').fill('Good question: welcome!');
+			await pending.getByRole('button', { name: 'Approve' }).click();
+			await page.getByRole('status').filter({ hasText: 'Post approved' }).waitFor();
+			await pending.waitFor({ state: 'detached' });
+
+			await reported.locator('input.note').fill('Advertising is not allowed here');
+			await reported.getByRole('button', { name: 'Hide' }).click();
+			await page.getByRole('status').filter({ hasText: 'Item hidden' }).waitFor();
+			await reported.waitFor({ state: 'detached' });
+			await shot(page, 'community-queue-done');
+
+			await page.locator('[data-tab="members"]').click();
+			await page.locator('[data-test="member-row"]', { hasText: 'Alice' }).waitFor();
+			await shot(page, 'community-members');
+			await page.locator('[data-tab="activity"]').click();
+			await page.locator('[data-test="inactive-member"]').first().waitFor();
+			await shot(page, 'community-activity');
+		} finally {
+			await page.close();
+		}
+
+		expect((await admin.ok('GET', `/items/community_posts/${question.id}`)).status).toBe('published');
+		expect((await admin.ok('GET', `/items/community_posts/${spam.id}`)).status).toBe('hidden');
+		const [report] = await admin.ok<any[]>('GET', `/items/community_reports?filter[post][_eq]=${spam.id}`);
+		expect(report).toMatchObject({
+			status: 'resolved',
+			resolution: 'hidden',
+			resolved_by: teacher.id,
+			resolution_note: 'Advertising is not allowed here',
+		});
+		const approved = await eventually(async () => (await notificationsOf(alice, 'post_approved')).find((n) => n.post === question.id));
+		expect(approved.data).toEqual({ note: 'Good question: welcome!' });
+		await eventually(async () => (await notificationsOf(bob, 'report_resolved')).find((n) => n.post === spam.id));
+	});
+});
