@@ -30,7 +30,7 @@ describe('the schema from snapshots/', () => {
 			).toContain(collection);
 		}
 		const communityCollections = collections.filter((c) => c.collection.startsWith('community_'));
-		expect(communityCollections.length).toBe(8);
+		expect(communityCollections.length).toBe(9);
 		for (const c of communityCollections) expect(c.meta.group, c.collection).toBe('community');
 	});
 
@@ -66,7 +66,14 @@ describe('the schema from snapshots/', () => {
 			'/fields/community_posts/status',
 		);
 		expect(status.meta.interface).toBe('select-dropdown');
-		expect(status.meta.options.choices.map((c) => c.value).sort()).toEqual(['deleted', 'draft', 'pending', 'published', 'rejected']);
+		expect(status.meta.options.choices.map((c) => c.value).sort()).toEqual([
+			'deleted',
+			'draft',
+			'hidden',
+			'pending',
+			'published',
+			'rejected',
+		]);
 		for (const choice of status.meta.options.choices) expect(choice.color).toMatch(/^#/);
 		const body = await admin.ok<{ meta: { interface: string } }>('GET', '/fields/community_posts/body');
 		expect(body.meta.interface).toBe('input-rich-text-md');

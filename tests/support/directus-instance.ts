@@ -28,6 +28,10 @@ export interface DirectusInstance {
 	secret: string;
 	databaseName: string | null;
 	logFile: string;
+	/** The Directus server process (for CPU and memory readings). */
+	pid: number;
+	/** From spawning `directus start` to the first answer of /server/ping. */
+	startupMs: number;
 	/** Runs a Directus CLI command against this instance's config. */
 	cli(args: string[]): Promise<CliResult>;
 	/** Kills the process without a goodbye (SIGKILL), as a crash would. */
@@ -164,6 +168,8 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 
 	const logFile = path.join(dir, 'directus.log');
 	let child: ChildProcess | null = null;
+	let startedAt = 0;
+	let startupMs = 0;
 	try {
 		if (!shared) {
 			for (const args of [['bootstrap'], ['community', 'setup']]) {
@@ -172,10 +178,12 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 			}
 		}
 		const log = createWriteStream(logFile);
+		startedAt = performance.now();
 		child = spawn(process.execPath, [DIRECTUS_CLI, 'start'], { cwd: ROOT, env: { ...process.env, CONFIG_PATH: configPath } });
 		child.stdout?.pipe(log);
 		child.stderr?.pipe(log);
 		await waitForPing(url, child, logFile);
+		startupMs = performance.now() - startedAt;
 	} catch (error) {
 		child?.kill('SIGKILL');
 		await cleanupDatabase();
@@ -194,6 +202,8 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 		secret,
 		databaseName,
 		logFile,
+		pid: running.pid!,
+		startupMs,
 		cli,
 		async crash() {
 			if (hasExited()) return;

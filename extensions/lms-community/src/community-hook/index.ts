@@ -84,6 +84,8 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 			createRealtimeServer(server, { context, secret: String(env['SECRET']), config, logger }).then((realtime) => {
 				setRealtime(realtime);
 				logger.info(`community socket server listening at ${config.path}${config.redisUrl ? ' (Redis adapter)' : ''}`);
+				if (config.benchRelayOnly)
+					logger.warn('community: COMMUNITY_BENCH_RELAY_ONLY is set: chat messages are NOT stored (benchmarks only)');
 			}),
 		);
 	});

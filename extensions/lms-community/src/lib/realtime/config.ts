@@ -20,6 +20,11 @@ export interface RealtimeConfig {
 	redisUrl: string | null;
 	/** Prefix of the bundle's Redis keys and channels. */
 	redisPrefix: string;
+	/**
+	 * Benchmarks only (`COMMUNITY_BENCH_RELAY_ONLY=true`): message:send checks its input and the joined group,
+	 * then relays to the room without storing anything. It measures what hosting the socket in Directus costs.
+	 */
+	benchRelayOnly: boolean;
 }
 
 const number = (value: unknown, fallback: number): number => {
@@ -40,5 +45,6 @@ export function readRealtimeConfig(env: Record<string, unknown>): RealtimeConfig
 		syncPageMax: 200,
 		redisUrl: env['REDIS'] ? String(env['REDIS']) : null,
 		redisPrefix: String(env['COMMUNITY_REDIS_PREFIX'] ?? 'lms-community:'),
+		benchRelayOnly: String(env['COMMUNITY_BENCH_RELAY_ONLY'] ?? '') === 'true',
 	};
 }

@@ -202,6 +202,24 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		if (!socket.data.groups.has(group)) throw new NotJoinedError({ group });
 	};
 
+	/** COMMUNITY_BENCH_RELAY_ONLY: the same checks up to the database, then a broadcast of what would be stored. */
+	let benchSeq = 0;
+	const relayWithoutStoring = (socket: CommunitySocket, input: MessageSend): WireMessage => {
+		requireJoined(socket, input.group);
+		const message = toWireMessage({
+			id: ++benchSeq,
+			group: input.group,
+			sender: socket.data.identity.userId,
+			body: input.body,
+			seq: benchSeq,
+			reply_to: input.reply_to ?? null,
+			client_id: input.client_id,
+			date_created: new Date(),
+		});
+		io.to(groupRoom(input.group)).emit('message:new', message);
+		return message;
+	};
+
 	io.use((socket, next) => {
 		const ip = socket.handshake.address ?? null;
 		verifySocketToken(socket.handshake.auth?.['token'], deps.secret, knex, ip).then(
@@ -265,6 +283,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 		on('message:send', async (payload) => {
 			const input = MessageSend.parse(payload);
+			if (config.benchRelayOnly) return relayWithoutStoring(socket, input);
 			await consume(sendLimiter, localSendLimiter, user());
 			const { id } = await sendMessage(context, accountability(), await schema(), input);
 			return toWireMessage(await knex('community_messages').where({ id }).first());
