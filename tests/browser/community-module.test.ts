@@ -1,45 +1,69 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asAdmin, createCourse, createGroup, createUser, directusUrl, enroll, eventually, type TestUser } from '../support/api.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Api, eventually, login, unique } from '../support/api.js';
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser.js';
-import { notificationsOf } from '../support/community.js';
+import { startDirectusInstance, type DirectusInstance } from '../support/directus-instance.js';
+import { STUDENT_ROLE_ID, INSTRUCTOR_ROLE_ID } from '../../extensions/lms-community/src/lib/access/rules.js';
 
+/**
+ * Its own Directus: the Core licence's three admin-app seats are shared by everything on one instance, and
+ * this test needs one of them for its instructor.
+ */
+let directus: DirectusInstance;
 let browser: Browser;
+let admin: Api;
 beforeAll(async () => {
-	browser = await launchChromium();
+	[directus, browser] = await Promise.all([startDirectusInstance({ db: inject('directus').db }), launchChromium()]);
+	admin = new Api(directus.url, await login(directus.admin.email, directus.admin.password, directus.url));
 });
 afterAll(async () => {
 	await browser?.close();
+	await directus?.stop();
 });
+
+interface Person {
+	id: string;
+	email: string;
+	password: string;
+	api: Api;
+}
+
+async function person(firstName: string, role: string): Promise<Person> {
+	const email = `${unique(firstName)}@example.com`.toLowerCase();
+	const password = unique('pw');
+	const { id } = await admin.ok('POST', '/users', { email, password, first_name: firstName, last_name: 'Tester', role, status: 'active' });
+	return { id, email, password, api: new Api(directus.url, await login(email, password, directus.url)) };
+}
+
+const notificationsOf = (user: Person, type: string) =>
+	user.api.ok<any[]>('GET', `/items/community_notifications?limit=-1&filter[type][_eq]=${type}`);
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 
 describe('the Community module in the admin app', () => {
 	it('an instructor logs in, approves a pending post and resolves a report with clicks', async () => {
-		const admin = await asAdmin();
-		const course = await createCourse();
-		const group = await createGroup(course, { name: 'Algebra I — discussion' });
+		const course = await admin.ok('POST', '/items/courses', { title: 'Algebra I', code: unique('ALG'), status: 'published' });
+		const group = await eventually(
+			async () => (await admin.ok<any[]>('GET', `/items/community_groups?filter[course][_eq]=${course.id}`))[0],
+		);
+		await admin.ok('PATCH', `/items/community_groups/${group.id}`, { name: 'Algebra I — discussion' });
 		// An Instructor-role user: admin-app access (one of the licence's three seats).
-		const teacher = await createUser('Instructor', 'Grace');
-		await enroll(teacher, course, { role: 'instructor' });
-		const [alice, bob, carol] = (await Promise.all(['Alice', 'Bob', 'Carol'].map((name) => createUser('Student', name)))) as [
-			TestUser,
-			TestUser,
-			TestUser,
-		];
-		for (const student of [alice, bob, carol]) {
-			await enroll(student, course);
+		const teacher = await person('Grace', INSTRUCTOR_ROLE_ID);
+		await admin.ok('POST', '/items/enrollments', { user: teacher.id, course: course.id, role: 'instructor', status: 'active' });
+		const [alice, bob, carol] = await Promise.all(['Alice', 'Bob', 'Carol'].map((name) => person(name, STUDENT_ROLE_ID)));
+		for (const student of [alice!, bob!, carol!]) {
+			await admin.ok('POST', '/items/enrollments', { user: student.id, course: course.id, role: 'student', status: 'active' });
 			await student.api.ok('POST', `/community/groups/${group.id}/join`);
 		}
-		const spam = await carol.api.ok('POST', '/items/community_posts', {
+		const spam = await carol!.api.ok('POST', '/items/community_posts', {
 			group: group.id,
 			title: 'Cheap essays, 24h delivery',
 			body: 'Visit my shop for essays.',
 		});
-		await bob.api.ok('POST', '/community/reports', { post: spam.id, reason: 'spam', note: 'Advertising' });
+		await bob!.api.ok('POST', '/community/reports', { post: spam.id, reason: 'spam', note: 'Advertising' });
 		await admin.ok('PATCH', `/items/community_groups/${group.id}`, { require_post_approval: true });
-		const question = await alice.api.ok('POST', '/items/community_posts', {
+		const question = await alice!.api.ok('POST', '/items/community_posts', {
 			group: group.id,
 			title: 'How do I factor x² − 5x + 6?',
 			body: 'I tried the quadratic formula but got lost.',
@@ -48,7 +72,7 @@ describe('the Community module in the admin app', () => {
 
 		const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 		try {
-			await page.goto(`${directusUrl()}/admin/login`);
+			await page.goto(`${directus.url}/admin/login`);
 			await page.locator('input[type="email"]').fill(teacher.email);
 			await page.locator('input[type="password"]').fill(teacher.password);
 			await page.keyboard.press('Enter');
@@ -82,8 +106,6 @@ describe('the Community module in the admin app', () => {
 			await shot(page, 'community-activity');
 		} finally {
 			await page.close();
-			// The Core licence has three admin-app seats; give this one back for the other tests.
-			await admin.ok('PATCH', `/users/${teacher.id}`, { status: 'suspended' });
 		}
 
 		expect((await admin.ok('GET', `/items/community_posts/${question.id}`)).status).toBe('published');
@@ -95,8 +117,8 @@ describe('the Community module in the admin app', () => {
 			resolved_by: teacher.id,
 			resolution_note: 'Advertising is not allowed here',
 		});
-		const approved = await eventually(async () => (await notificationsOf(alice, 'post_approved')).find((n) => n.post === question.id));
+		const approved = await eventually(async () => (await notificationsOf(alice!, 'post_approved')).find((n) => n.post === question.id));
 		expect(approved.data).toEqual({ note: 'Good question: welcome!' });
-		await eventually(async () => (await notificationsOf(bob, 'report_resolved')).find((n) => n.post === spam.id));
+		await eventually(async () => (await notificationsOf(bob!, 'report_resolved')).find((n) => n.post === spam.id));
 	});
 });

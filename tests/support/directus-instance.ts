@@ -146,6 +146,7 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 		WEBSOCKETS_ENABLED: 'true',
 		RATE_LIMITER_ENABLED: 'false',
 		CACHE_ENABLED: 'false',
+		CACHE_SCHEMA_FREEZE_ENABLED: 'true',
 		...dbEnv,
 		...options.env,
 	};

@@ -13,6 +13,7 @@ import {
 } from '../lib/community/membership.js';
 import { notifyForMessage } from '../lib/community/messages.js';
 import { notifyForPost } from '../lib/community/posts.js';
+import { facts } from '../lib/rules/facts.js';
 import { handleGroupUpdate, handleMemberUpdate } from '../lib/rules/member-rules.js';
 import { handleMessageCreate, handleMessageUpdate } from '../lib/rules/message-rules.js';
 import { handlePostCreate, handlePostUpdate } from '../lib/rules/post-rules.js';
@@ -60,10 +61,17 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 			for (const key of keys) background('post notifications', notifyForPost(context, Number(key)));
 		}
 	});
-	action('community_messages.items.create', ({ key }) => {
-		background('message broadcast', useRealtime()?.messageCreated(key) ?? Promise.resolve());
-		background('message notifications', notifyForMessage(context, key));
-	});
+	// One read of the new row serves the broadcast and the mention notifications.
+	action('community_messages.items.create', ({ key }) =>
+		background(
+			'new message',
+			facts.message(context.database, Number(key)).then(async (message) => {
+				if (!message) return;
+				useRealtime()?.messageCreated(message);
+				await notifyForMessage(context, message);
+			}),
+		),
+	);
 	action('community_messages.items.update', ({ keys }) => {
 		for (const key of keys) background('message broadcast', useRealtime()?.messageChanged(key) ?? Promise.resolve());
 	});

@@ -1,12 +1,11 @@
 import { extractMentions } from '../domain/text.js';
-import { facts } from '../rules/facts.js';
+import type { MessageRow } from '../rules/facts.js';
 import { notifyAsSystem } from '../rules/notifications.js';
 import type { CommunityContext } from './context.js';
 
 /** After a chat message is created: `message_mention` for each mentioned member of the group. */
-export async function notifyForMessage(context: CommunityContext, key: string | number): Promise<void> {
-	const message = await facts.message(context.database, Number(key));
-	if (!message || message.deleted_at) return;
+export async function notifyForMessage(context: CommunityContext, message: MessageRow): Promise<void> {
+	if (message.deleted_at) return;
 	await notifyAsSystem(
 		context,
 		context.database,

@@ -11,7 +11,7 @@ import { joinGroup } from '../community/membership.js';
 import { createReport } from '../community/reports.js';
 import { sendMessage } from '../community/send-message.js';
 import { NotJoinedError, RateLimitedError } from '../errors/index.js';
-import { assertCanRead, loadMemberContext } from '../rules/facts.js';
+import { assertCanRead, loadMemberContext, type MessageRow } from '../rules/facts.js';
 import { acknowledged, type ErrorLogger } from './ack.js';
 import { SocketAuthError, verifySocketToken, type SocketIdentity } from './auth.js';
 import type { RealtimeConfig } from './config.js';
@@ -76,7 +76,8 @@ export function toWireMessage(row: Record<string, any>, revealHidden = true): Wi
 export interface RealtimeServer {
 	io: Server;
 	instanceId: string;
-	messageCreated(id: number | string): Promise<void>;
+	/** Broadcasts a new message (the row as stored) to its group's room. */
+	messageCreated(row: MessageRow): void;
 	messageChanged(id: number | string): Promise<void>;
 	notificationCreated(id: number | string): Promise<void>;
 	/** Members whose status was just written as `status`: anything but active/muted revokes their sockets. */
@@ -386,9 +387,8 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 	const realtime: RealtimeServer = {
 		io,
 		instanceId,
-		async messageCreated(id) {
-			const row = await loadMessage(id);
-			if (row) io.to(groupRoom(row.group)).emit('message:new', toWireMessage(row));
+		messageCreated(row) {
+			io.to(groupRoom(row.group)).emit('message:new', toWireMessage(row));
 		},
 		async messageChanged(id) {
 			const row = await loadMessage(id);
