@@ -44,7 +44,7 @@ const PROFILES: Record<Profile['name'], Profile> = {
 	full: {
 		name: 'full',
 		rooms: [2, 2, 2, 2, 2, 10, 10, 10, 100, 100, 1000],
-		chat: { rates: [25, 50, 100, 200, 400, 800, 1600], durationS: 10, workers: 2, p99LimitMs: 100, drainMs: 3000 },
+		chat: { rates: [25, 50, 100, 200, 400, 800], durationS: 10, workers: 2, p99LimitMs: 100, drainMs: 3000 },
 		insertLoopS: 10,
 		rest: {
 			groups: 50,
@@ -62,6 +62,12 @@ const PROFILES: Record<Profile['name'], Profile> = {
 const args = process.argv.slice(2);
 const profile = PROFILES[args.includes('--full') ? 'full' : args.includes('--smoke') ? 'smoke' : 'quick'];
 const outArg = args.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+/** `--only=rest` (or `chat`): one part of the run, e.g. to measure a fix of that part again. */
+const only = args
+	.find((a) => a.startsWith('--only='))
+	?.slice('--only='.length)
+	.split(',');
+const wants = (part: 'chat' | 'rest') => !only || only.includes(part);
 const redisUrl = process.env['BENCH_REDIS'] ?? 'redis://127.0.0.1:6379';
 const log = (line: string) => console.log(line);
 
@@ -98,7 +104,10 @@ async function main() {
 	const result: Record<string, any> = {
 		commit: commit(),
 		date: new Date().toISOString(),
-		command: `npm run bench${profile.name === 'quick' ? '' : ` -- --${profile.name}`}`,
+		command: [
+			'npm run bench',
+			...(args.some((a) => !a.startsWith('--out=')) ? ['--', ...args.filter((a) => !a.startsWith('--out='))] : []),
+		].join(' '),
 		profile: profile.name,
 		machine: {
 			cpus: os.cpus().length,
@@ -113,142 +122,157 @@ async function main() {
 
 	log(`# Benchmark (${profile.name}) on ${result.machine.cpus} cores, ${result.machine.cpuModel}`);
 
-	log('\n## Startup');
-	const coldStarted = performance.now();
-	const sqlite = await startSingle('one instance, SQLite', 'sqlite');
-	const coldMs = performance.now() - coldStarted;
-	await new Promise((resolve) => setTimeout(resolve, 2_000));
-	result.startup = {
-		coldStartMs: Math.round(coldMs),
-		startToPingMs: Math.round(sqlite.instances[0]!.startupMs),
-		idleRssMb: Math.round(sampleProcess(sqlite.pids[0]!).rssMb),
-	};
-	log(
-		`  cold (bootstrap + setup + start) ${result.startup.coldStartMs} ms; start → /server/ping ${result.startup.startToPingMs} ms; idle RSS ${result.startup.idleRssMb} MB`,
-	);
+	if (wants('chat')) {
+		log('\n## Startup');
+		const coldStarted = performance.now();
+		const sqlite = await startSingle('one instance, SQLite', 'sqlite');
+		const coldMs = performance.now() - coldStarted;
+		await new Promise((resolve) => setTimeout(resolve, 2_000));
+		result.startup = {
+			coldStartMs: Math.round(coldMs),
+			startToPingMs: Math.round(sqlite.instances[0]!.startupMs),
+			idleRssMb: Math.round(sampleProcess(sqlite.pids[0]!).rssMb),
+		};
+		log(
+			`  cold (bootstrap + setup + start) ${result.startup.coldStartMs} ms; start → /server/ping ${result.startup.startToPingMs} ms; idle RSS ${result.startup.idleRssMb} MB`,
+		);
 
-	try {
-		log('\n## Chat: one instance, SQLite');
-		const sqliteAdmin = await adminOf(sqlite);
-		const sqliteSeed = await seedChatRooms(sqliteAdmin, profile.rooms);
-		const sqliteDb = knexFor(sqlite);
-		const countSqlite = async () => Number((await sqliteDb('community_messages').count({ count: '*' }))[0]!['count']);
 		try {
-			sweeps.push(
-				await sweepChat(
-					communityTarget('ours, SQLite', sqlite, sqliteSeed, countSqlite),
-					roomsOf(sqliteSeed),
-					sqliteSeed.sender,
-					profile.chat,
-					log,
-					async () => {
-						const receivers = sqliteSeed.rooms.reduce((sum, room) => sum + room.members.length, 0) + 1;
-						await new Promise((resolve) => setTimeout(resolve, 2_000));
-						result.startup.idleSockets = receivers;
-						result.startup.rssWithIdleSocketsMb = Math.round(sampleProcess(sqlite.pids[0]!).rssMb);
-						log(`  RSS with ${receivers} idle sockets: ${result.startup.rssWithIdleSocketsMb} MB`);
-					},
-				),
-			);
-
-			log('\n## Baseline (b): Directus realtime over /websocket, same instance');
-			sweeps.push(
-				await sweepChat(
-					{
-						name: 'Directus realtime (/websocket)',
-						protocol: 'directus-ws',
-						receiverUrls: sqlite.urls,
-						senderUrl: sqlite.urls[0]!,
-						serverPids: sqlite.pids,
-						// Subscribers as the admin: Directus's realtime as it comes, without the bundle's row scoping.
-						tokenFor: () => sqliteAdmin.accessToken,
-						senderToken: studentToken(sqlite.secret, sqliteSeed.sender),
-						storedMessages: countSqlite,
-					},
-					roomsOf(sqliteSeed),
-					sqliteSeed.sender,
-					profile.chat,
-					log,
-				),
-			);
-
-			log('\n## Baseline (c): our socket in Directus, nothing stored (COMMUNITY_BENCH_RELAY_ONLY)');
-			const relayOnly = await startBeside('ours, relay only', sqlite, { COMMUNITY_BENCH_RELAY_ONLY: 'true' });
+			log('\n## Chat: one instance, SQLite');
+			const sqliteAdmin = await adminOf(sqlite);
+			const sqliteSeed = await seedChatRooms(sqliteAdmin, profile.rooms);
+			const sqliteDb = knexFor(sqlite);
+			const countSqlite = async () => Number((await sqliteDb('community_messages').count({ count: '*' }))[0]!['count']);
 			try {
 				sweeps.push(
 					await sweepChat(
-						communityTarget('ours, nothing stored', relayOnly, sqliteSeed),
+						communityTarget('ours, SQLite', sqlite, sqliteSeed, countSqlite),
+						roomsOf(sqliteSeed),
+						sqliteSeed.sender,
+						profile.chat,
+						log,
+						async () => {
+							const receivers = sqliteSeed.rooms.reduce((sum, room) => sum + room.members.length, 0) + 1;
+							await new Promise((resolve) => setTimeout(resolve, 2_000));
+							result.startup.idleSockets = receivers;
+							result.startup.rssWithIdleSocketsMb = Math.round(sampleProcess(sqlite.pids[0]!).rssMb);
+							log(`  RSS with ${receivers} idle sockets: ${result.startup.rssWithIdleSocketsMb} MB`);
+						},
+					),
+				);
+
+				log('\n## Baseline (b): Directus realtime over /websocket, same instance');
+				sweeps.push(
+					await sweepChat(
+						{
+							name: 'Directus realtime (/websocket)',
+							protocol: 'directus-ws',
+							receiverUrls: sqlite.urls,
+							senderUrl: sqlite.urls[0]!,
+							serverPids: sqlite.pids,
+							// Subscribers as the admin: Directus's realtime as it comes, without the bundle's row scoping.
+							tokenFor: () => sqliteAdmin.accessToken,
+							senderToken: studentToken(sqlite.secret, sqliteSeed.sender),
+							storedMessages: countSqlite,
+						},
 						roomsOf(sqliteSeed),
 						sqliteSeed.sender,
 						profile.chat,
 						log,
 					),
 				);
+
+				log('\n## Baseline (c): our socket in Directus, nothing stored (COMMUNITY_BENCH_RELAY_ONLY)');
+				const relayOnly = await startBeside('ours, relay only', sqlite, { COMMUNITY_BENCH_RELAY_ONLY: 'true' });
+				try {
+					sweeps.push(
+						await sweepChat(
+							communityTarget('ours, nothing stored', relayOnly, sqliteSeed),
+							roomsOf(sqliteSeed),
+							sqliteSeed.sender,
+							profile.chat,
+							log,
+						),
+					);
+				} finally {
+					await relayOnly.stop();
+				}
+
+				log('\n## Baseline (d): bare insert loop, SQLite');
+				result.insertLoop = { sqlite: await insertLoop(sqlite, sqliteSeed.rooms[0]!.group, sqliteSeed.sender, profile.insertLoopS) };
+				log(`  ${result.insertLoop.sqlite.rowsPerS} rows/s, p99 ${result.insertLoop.sqlite.latency.p99} ms`);
 			} finally {
-				await relayOnly.stop();
+				await sqliteDb.destroy();
 			}
-
-			log('\n## Baseline (d): bare insert loop, SQLite');
-			result.insertLoop = { sqlite: await insertLoop(sqlite, sqliteSeed.rooms[0]!.group, sqliteSeed.sender, profile.insertLoopS) };
-			log(`  ${result.insertLoop.sqlite.rowsPerS} rows/s, p99 ${result.insertLoop.sqlite.latency.p99} ms`);
 		} finally {
-			await sqliteDb.destroy();
+			await sqlite.stop();
 		}
-	} finally {
-		await sqlite.stop();
-	}
 
-	log('\n## Baseline (a): bare Socket.IO relay');
-	const relay = await startRelay();
-	try {
-		const fakeRooms: RoomPlan[] = profile.rooms.map((size, i) => ({
-			group: i + 1,
-			members: Array.from({ length: size }, (_, j) => `${i}-${j}`),
-		}));
-		sweeps.push(
-			await sweepChat(
-				{
-					name: 'bare Socket.IO relay',
-					protocol: 'relay',
-					receiverUrls: [relay.url],
-					senderUrl: relay.url,
-					serverPids: [relay.pid],
-					tokenFor: () => 'none',
-					senderToken: 'none',
-				},
-				fakeRooms,
-				'sender',
-				profile.chat,
-				log,
-			),
-		);
-	} finally {
-		await relay.stop();
+		log('\n## Baseline (a): bare Socket.IO relay');
+		const relay = await startRelay();
+		try {
+			const fakeRooms: RoomPlan[] = profile.rooms.map((size, i) => ({
+				group: i + 1,
+				members: Array.from({ length: size }, (_, j) => `${i}-${j}`),
+			}));
+			sweeps.push(
+				await sweepChat(
+					{
+						name: 'bare Socket.IO relay',
+						protocol: 'relay',
+						receiverUrls: [relay.url],
+						senderUrl: relay.url,
+						serverPids: [relay.pid],
+						tokenFor: () => 'none',
+						senderToken: 'none',
+					},
+					fakeRooms,
+					'sender',
+					profile.chat,
+					log,
+				),
+			);
+		} finally {
+			await relay.stop();
+		}
 	}
 
 	log('\n## Chat and REST: one instance, PostgreSQL');
 	const postgres = await startSingle('one instance, PostgreSQL', 'postgres');
 	try {
 		const pgAdmin = await adminOf(postgres);
-		const pgSeed = await seedChatRooms(pgAdmin, profile.rooms);
-		const pgDb = knexFor(postgres);
-		try {
-			const countPg = async () => Number((await pgDb('community_messages').count({ count: '*' }))[0]!['count']);
-			sweeps.push(
-				await sweepChat(communityTarget('ours, PostgreSQL', postgres, pgSeed, countPg), roomsOf(pgSeed), pgSeed.sender, profile.chat, log),
-			);
-		} finally {
-			await pgDb.destroy();
+		if (wants('chat')) {
+			const pgSeed = await seedChatRooms(pgAdmin, profile.rooms);
+			const pgDb = knexFor(postgres);
+			try {
+				const countPg = async () => Number((await pgDb('community_messages').count({ count: '*' }))[0]!['count']);
+				sweeps.push(
+					await sweepChat(
+						communityTarget('ours, PostgreSQL', postgres, pgSeed, countPg),
+						roomsOf(pgSeed),
+						pgSeed.sender,
+						profile.chat,
+						log,
+					),
+				);
+			} finally {
+				await pgDb.destroy();
+			}
+			result.insertLoop = {
+				...result.insertLoop,
+				postgres: await insertLoop(postgres, pgSeed.rooms[0]!.group, pgSeed.sender, profile.insertLoopS),
+			};
+			log(`  insert loop: ${result.insertLoop.postgres.rowsPerS} rows/s, p99 ${result.insertLoop.postgres.latency.p99} ms`);
 		}
-		result.insertLoop.postgres = await insertLoop(postgres, pgSeed.rooms[0]!.group, pgSeed.sender, profile.insertLoopS);
-		log(`  insert loop: ${result.insertLoop.postgres.rowsPerS} rows/s, p99 ${result.insertLoop.postgres.latency.p99} ms`);
-		log('\n## REST, PostgreSQL');
-		result.rest = await runRest(postgres, pgAdmin, profile.rest, log);
+		if (wants('rest')) {
+			log('\n## REST, PostgreSQL');
+			result.rest = await runRest(postgres, pgAdmin, profile.rest, log);
+		}
 	} finally {
 		await postgres.stop();
 	}
 
-	if (profile.twoInstances) {
+	if (profile.twoInstances && wants('chat')) {
 		log('\n## Chat: two instances, PostgreSQL + Redis (receivers split over both, sender on the first)');
 		const pair = await startPair('two instances, PostgreSQL + Redis', redisUrl);
 		try {
