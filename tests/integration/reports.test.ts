@@ -193,6 +193,10 @@ describe('reports of posts and messages', () => {
 		const teacherSync = await call(teacherSocket, 'message:sync', { group: group.id, after: 0 });
 		expect(teacherSync.data.messages[0].body).toBe('rude words');
 		expect(await carol.api.ok<any[]>('GET', `/items/community_messages?filter[group][_eq]=${group.id}`)).toHaveLength(0);
+		const carolGroups = await carol.api.ok<any[]>('GET', '/community/me/groups');
+		expect(carolGroups.find((g) => g.id === group.id)).toMatchObject({ unread_messages: 0, last_message: { body: '', hidden: true } });
+		const teacherGroups = await instructor.api.ok<any[]>('GET', '/community/me/groups');
+		expect(teacherGroups.find((g) => g.id === group.id).last_message.body).toBe('rude words');
 		expect(await alice.api.ok<any[]>('GET', `/items/community_messages?filter[group][_eq]=${group.id}`)).toHaveLength(1);
 
 		const deleted = nextEvent(carolSocket, 'message:deleted');

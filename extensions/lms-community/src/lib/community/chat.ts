@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { InvalidReferenceError } from '../errors/index.js';
 import { nowIso } from '../rules/clock.js';
-import { assertCanRead, facts, loadMemberContext } from '../rules/facts.js';
+import { assertCanRead, facts, isModeratorRole, loadMemberContext } from '../rules/facts.js';
 import type { CommunityContext } from './context.js';
 
 /**
@@ -116,7 +116,7 @@ export async function myGroups(context: CommunityContext, userId: string): Promi
 			this.on('g.id', '=', 'msg.group').andOn('g.last_seq', '=', 'msg.seq');
 		})
 		.whereIn('msg.group', groupIds)
-		.select('msg.id', 'msg.group', 'msg.seq', 'msg.sender', 'msg.body', 'msg.date_created', 'msg.deleted_at');
+		.select('msg.id', 'msg.group', 'msg.seq', 'msg.sender', 'msg.body', 'msg.date_created', 'msg.deleted_at', 'msg.hidden_at');
 
 	const countOf = (list: Array<{ group: number; count: number | string }>, id: number) =>
 		Number(list.find((row) => Number(row.group) === id)?.count ?? 0);
@@ -138,9 +138,11 @@ export async function myGroups(context: CommunityContext, userId: string): Promi
 						id: Number(last.id),
 						seq: Number(last.seq),
 						sender: last.sender,
-						body: last.body,
+						// A message hidden pending review shows only to its sender and the group's moderators.
+						body: last.hidden_at && last.sender !== userId && !isModeratorRole(row.role) ? '' : last.body,
 						date_created: last.date_created,
 						deleted: Boolean(last.deleted_at),
+						hidden: Boolean(last.hidden_at),
 					}
 				: null,
 		};
