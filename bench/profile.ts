@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sweepChat } from './lib/chat.js';
 import { startSingle } from './lib/deployments.js';
-import { AdminApi, seedChatRooms, studentToken } from './lib/seed.js';
+import { seedChatRooms } from './lib/seed.js';
+import { adminOf, communityTarget, roomsOf } from './lib/targets.js';
 
 interface ProfileNode {
 	id: number;
@@ -36,20 +37,10 @@ async function main() {
 	delete process.env['NODE_OPTIONS'];
 	let stopped = false;
 	try {
-		const { admin } = deployment.instances[0]!;
-		const api = await new AdminApi(deployment.urls[0]!).login(admin.email, admin.password);
-		const seed = await seedChatRooms(api, [2, 10, 50]);
+		const seed = await seedChatRooms(await adminOf(deployment), [2, 10, 50]);
 		await sweepChat(
-			{
-				name: 'ours, SQLite (profiled)',
-				protocol: 'community',
-				receiverUrls: deployment.urls,
-				senderUrl: deployment.urls[0]!,
-				serverPids: deployment.pids,
-				tokenFor: (user) => studentToken(deployment.secret, user),
-				senderToken: studentToken(deployment.secret, seed.sender),
-			},
-			seed.rooms.map((room) => ({ group: room.group, members: room.members })),
+			communityTarget('ours, SQLite (profiled)', deployment, seed),
+			roomsOf(seed),
 			seed.sender,
 			{ rates: [rate], durationS, workers: 2, p99LimitMs: 100_000, drainMs: 2000 },
 			console.log,

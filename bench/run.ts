@@ -7,13 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sweepChat, type ChatRunOptions, type ChatTarget, type RoomPlan } from './lib/chat.js';
+import { sweepChat, type ChatRunOptions, type RoomPlan } from './lib/chat.js';
 import { startBeside, startPair, startRelay, startSingle, type Deployment } from './lib/deployments.js';
-import { insertLoop, knexFor } from './lib/insert-loop.js';
+import { insertLoop, messageCounter } from './lib/insert-loop.js';
 import { sampleProcess } from './lib/process-stats.js';
 import { runRest, type RestScale } from './lib/rest.js';
 import { markdownReport, ratios } from './lib/report.js';
-import { AdminApi, seedChatRooms, studentToken, type ChatSeed } from './lib/seed.js';
+import { seedChatRooms, studentToken, type ChatSeed } from './lib/seed.js';
+import { adminOf, communityTarget, roomsOf } from './lib/targets.js';
 
 interface Profile {
 	name: 'smoke' | 'quick' | 'full';
@@ -79,24 +80,21 @@ function commit(): string {
 	}
 }
 
-const roomsOf = (seed: ChatSeed): RoomPlan[] => seed.rooms.map((room) => ({ group: room.group, members: room.members }));
-
-async function adminOf(deployment: Deployment): Promise<AdminApi> {
-	const { admin } = deployment.instances[0]!;
-	return new AdminApi(deployment.urls[0]!).login(admin.email, admin.password);
-}
-
-function communityTarget(name: string, deployment: Deployment, seed: ChatSeed, count?: () => Promise<number>): ChatTarget {
-	return {
-		name,
-		protocol: 'community',
-		receiverUrls: deployment.urls,
-		senderUrl: deployment.urls[0]!,
-		serverPids: deployment.pids,
-		tokenFor: (user) => studentToken(deployment.secret, user),
-		senderToken: studentToken(deployment.secret, seed.sender),
-		storedMessages: count,
-	};
+/** A sweep of our socket on a seeded deployment, counting what it stores. */
+async function sweepOurs(name: string, deployment: Deployment, seed: ChatSeed, afterConnect?: () => Promise<void>) {
+	const counter = messageCounter(deployment);
+	try {
+		return await sweepChat(
+			communityTarget(name, deployment, seed, counter.count),
+			roomsOf(seed),
+			seed.sender,
+			profile.chat,
+			log,
+			afterConnect,
+		);
+	} finally {
+		await counter.close();
+	}
 }
 
 async function main() {
@@ -141,24 +139,16 @@ async function main() {
 			log('\n## Chat: one instance, SQLite');
 			const sqliteAdmin = await adminOf(sqlite);
 			const sqliteSeed = await seedChatRooms(sqliteAdmin, profile.rooms);
-			const sqliteDb = knexFor(sqlite);
-			const countSqlite = async () => Number((await sqliteDb('community_messages').count({ count: '*' }))[0]!['count']);
+			const sqliteCounter = messageCounter(sqlite);
 			try {
 				sweeps.push(
-					await sweepChat(
-						communityTarget('ours, SQLite', sqlite, sqliteSeed, countSqlite),
-						roomsOf(sqliteSeed),
-						sqliteSeed.sender,
-						profile.chat,
-						log,
-						async () => {
-							const receivers = sqliteSeed.rooms.reduce((sum, room) => sum + room.members.length, 0) + 1;
-							await new Promise((resolve) => setTimeout(resolve, 2_000));
-							result.startup.idleSockets = receivers;
-							result.startup.rssWithIdleSocketsMb = Math.round(sampleProcess(sqlite.pids[0]!).rssMb);
-							log(`  RSS with ${receivers} idle sockets: ${result.startup.rssWithIdleSocketsMb} MB`);
-						},
-					),
+					await sweepOurs('ours, SQLite', sqlite, sqliteSeed, async () => {
+						const receivers = sqliteSeed.rooms.reduce((sum, room) => sum + room.members.length, 0) + 1;
+						await new Promise((resolve) => setTimeout(resolve, 2_000));
+						result.startup.idleSockets = receivers;
+						result.startup.rssWithIdleSocketsMb = Math.round(sampleProcess(sqlite.pids[0]!).rssMb);
+						log(`  RSS with ${receivers} idle sockets: ${result.startup.rssWithIdleSocketsMb} MB`);
+					}),
 				);
 
 				log('\n## Baseline (b): Directus realtime over /websocket, same instance');
@@ -173,7 +163,7 @@ async function main() {
 							// Subscribers as the admin: Directus's realtime as it comes, without the bundle's row scoping.
 							tokenFor: () => sqliteAdmin.accessToken,
 							senderToken: studentToken(sqlite.secret, sqliteSeed.sender),
-							storedMessages: countSqlite,
+							storedMessages: sqliteCounter.count,
 						},
 						roomsOf(sqliteSeed),
 						sqliteSeed.sender,
@@ -202,7 +192,7 @@ async function main() {
 				result.insertLoop = { sqlite: await insertLoop(sqlite, sqliteSeed.rooms[0]!.group, sqliteSeed.sender, profile.insertLoopS) };
 				log(`  ${result.insertLoop.sqlite.rowsPerS} rows/s, p99 ${result.insertLoop.sqlite.latency.p99} ms`);
 			} finally {
-				await sqliteDb.destroy();
+				await sqliteCounter.close();
 			}
 		} finally {
 			await sqlite.stop();
@@ -243,21 +233,7 @@ async function main() {
 		const pgAdmin = await adminOf(postgres);
 		if (wants('chat')) {
 			const pgSeed = await seedChatRooms(pgAdmin, profile.rooms);
-			const pgDb = knexFor(postgres);
-			try {
-				const countPg = async () => Number((await pgDb('community_messages').count({ count: '*' }))[0]!['count']);
-				sweeps.push(
-					await sweepChat(
-						communityTarget('ours, PostgreSQL', postgres, pgSeed, countPg),
-						roomsOf(pgSeed),
-						pgSeed.sender,
-						profile.chat,
-						log,
-					),
-				);
-			} finally {
-				await pgDb.destroy();
-			}
+			sweeps.push(await sweepOurs('ours, PostgreSQL', postgres, pgSeed));
 			result.insertLoop = {
 				...result.insertLoop,
 				postgres: await insertLoop(postgres, pgSeed.rooms[0]!.group, pgSeed.sender, profile.insertLoopS),
@@ -276,22 +252,7 @@ async function main() {
 		log('\n## Chat: two instances, PostgreSQL + Redis (receivers split over both, sender on the first)');
 		const pair = await startPair('two instances, PostgreSQL + Redis', redisUrl);
 		try {
-			const pairSeed = await seedChatRooms(await adminOf(pair), profile.rooms);
-			const pairDb = knexFor(pair);
-			try {
-				const countPair = async () => Number((await pairDb('community_messages').count({ count: '*' }))[0]!['count']);
-				sweeps.push(
-					await sweepChat(
-						communityTarget('ours, 2 instances + Redis', pair, pairSeed, countPair),
-						roomsOf(pairSeed),
-						pairSeed.sender,
-						profile.chat,
-						log,
-					),
-				);
-			} finally {
-				await pairDb.destroy();
-			}
+			sweeps.push(await sweepOurs('ours, 2 instances + Redis', pair, await seedChatRooms(await adminOf(pair), profile.rooms)));
 		} finally {
 			await pair.stop();
 		}

@@ -4,16 +4,15 @@
  */
 import { connectClient } from './lib/clients.js';
 import { startSingle } from './lib/deployments.js';
-import { AdminApi, seedChatRooms, studentToken } from './lib/seed.js';
+import { seedChatRooms, studentToken } from './lib/seed.js';
+import { adminOf } from './lib/targets.js';
 
 const freeze = !process.argv.includes('--no-freeze');
 
 async function main() {
 	const deployment = await startSingle('sequential send', 'postgres', { CACHE_SCHEMA_FREEZE_ENABLED: String(freeze) });
 	try {
-		const { admin } = deployment.instances[0]!;
-		const api = await new AdminApi(deployment.urls[0]!).login(admin.email, admin.password);
-		const seed = await seedChatRooms(api, [3]);
+		const seed = await seedChatRooms(await adminOf(deployment), [3]);
 		const group = seed.rooms[0]!.group;
 		const sender = await connectClient('community', deployment.urls[0]!, studentToken(deployment.secret, seed.sender));
 		await sender.join(group);

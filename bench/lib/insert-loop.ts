@@ -44,3 +44,12 @@ export async function insertLoop(deployment: Deployment, group: number, sender: 
 		await db.destroy();
 	}
 }
+
+/** Counts the deployment's stored messages (a chat target's `storedMessages`); `close()` when done. */
+export function messageCounter(deployment: Deployment): { count: () => Promise<number>; close: () => Promise<void> } {
+	const db = knexFor(deployment);
+	return {
+		count: async () => Number((await db('community_messages').count({ count: '*' }))[0]!['count']),
+		close: () => db.destroy(),
+	};
+}

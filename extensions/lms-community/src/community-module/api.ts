@@ -3,69 +3,23 @@
  * and Directus's items API for member changes. `http` is the app's axios instance from `useApi()`.
  */
 
+import type { GroupActivity, GroupMember, ModerationQueue, Person } from '../lib/community/moderation.js';
+
 export interface Http {
 	get<T = any>(url: string, config?: { params?: Record<string, unknown> }): Promise<{ data: T }>;
 	post<T = any>(url: string, body?: unknown): Promise<{ data: T }>;
 	patch<T = any>(url: string, body?: unknown): Promise<{ data: T }>;
 }
 
-export interface Person {
-	id: string;
-	first_name: string | null;
-	last_name: string | null;
-}
-
-export interface ModeratedGroup {
-	id: number;
-	name: string;
-	course: number;
-	course_title: string | null;
-	report_threshold: number;
-}
-
-export interface PendingPost {
-	id: number;
-	group: number;
-	parent: number | null;
-	title: string | null;
-	body: string;
-	date_created: string;
-	author: Person | null;
-}
-
-export interface ReportedItem {
-	kind: 'post' | 'message';
-	id: number;
-	group: number;
-	title: string | null;
-	body: string;
-	status: string;
-	author: Person | null;
-	reports: Array<{ id: number; reason: string; note: string | null; date_created: string; reporter: Person | null }>;
-}
-
-export interface Queue {
-	groups: ModeratedGroup[];
-	pending_posts: PendingPost[];
-	reported_items: ReportedItem[];
-}
-
-export interface GroupMember {
-	id: number;
-	role: 'student' | 'instructor' | 'moderator';
-	status: 'active' | 'muted' | 'banned' | 'left' | 'expired';
-	joined_at: string | null;
-	user: Person & { email: string | null };
-	enrollment: { role: string; status: string; expires_at: string | null } | null;
-}
-
-export interface Activity {
-	group: number;
-	since: string;
-	days: Array<{ day: string; threads: number; replies: number; messages: number }>;
-	participants: number;
-	inactive_members: Array<{ id: number; status: string; user: Person & { email: string | null } }>;
-}
+export type {
+	GroupActivity as Activity,
+	GroupMember,
+	ModeratedGroup,
+	ModerationQueue as Queue,
+	PendingPost,
+	Person,
+	ReportedItem,
+} from '../lib/community/moderation.js';
 
 export type ReportDecision = { action: 'keep' | 'hide' | 'delete'; author?: 'mute' | 'ban' | null; note?: string | null };
 
@@ -73,7 +27,7 @@ const data = async <T>(request: Promise<{ data: { data: T } }>): Promise<T> => (
 
 export function communityApi(http: Http) {
 	return {
-		queue: (group: number | null) => data<Queue>(http.get('/community/moderation/queue', { params: group ? { group } : {} })),
+		queue: (group: number | null) => data<ModerationQueue>(http.get('/community/moderation/queue', { params: group ? { group } : {} })),
 		approve: (post: number, note: string) => data(http.post(`/community/posts/${post}/approve`, note ? { note } : {})),
 		reject: (post: number, note: string) => data(http.post(`/community/posts/${post}/reject`, note ? { note } : {})),
 		resolve: (report: number, decision: ReportDecision) => data(http.post(`/community/reports/${report}/resolve`, decision)),
@@ -81,7 +35,7 @@ export function communityApi(http: Http) {
 		updateMember: (member: number, change: Partial<Pick<GroupMember, 'role' | 'status'>>) =>
 			data(http.patch(`/items/community_members/${member}`, change)),
 		activity: (group: number, days: number) =>
-			data<Activity>(http.get(`/community/moderation/groups/${group}/activity`, { params: { days } })),
+			data<GroupActivity>(http.get(`/community/moderation/groups/${group}/activity`, { params: { days } })),
 	};
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { MemberRole, MemberStatus } from '../access/scope.js';
 import { assertModerator, loadMemberContext } from '../rules/facts.js';
 import type { CommunityContext } from './context.js';
 
@@ -43,7 +44,14 @@ const person = (prefix: string) => [
 	`${prefix}.first_name as ${prefix}_first_name`,
 	`${prefix}.last_name as ${prefix}_last_name`,
 ];
-const personOf = (row: Record<string, any>, prefix: string) =>
+/** Who wrote or reported something, as the module shows them. */
+export interface Person {
+	id: string;
+	first_name: string | null;
+	last_name: string | null;
+}
+
+const personOf = (row: Record<string, any>, prefix: string): Person | null =>
 	row[`${prefix}_id`] ? { id: row[`${prefix}_id`], first_name: row[`${prefix}_first_name`], last_name: row[`${prefix}_last_name`] } : null;
 
 export interface ReportedItem {
@@ -53,8 +61,8 @@ export interface ReportedItem {
 	title: string | null;
 	body: string;
 	status: string;
-	author: ReturnType<typeof personOf>;
-	reports: Array<{ id: number; reason: string; note: string | null; date_created: unknown; reporter: ReturnType<typeof personOf> }>;
+	author: Person | null;
+	reports: Array<{ id: number; reason: string; note: string | null; date_created: unknown; reporter: Person | null }>;
 }
 
 /**
@@ -177,8 +185,8 @@ export async function groupMembers(context: CommunityContext, caller: Caller, gr
 		.orderBy('u.first_name');
 	return rows.map((row) => ({
 		id: Number(row.id),
-		role: row.role,
-		status: row.status,
+		role: row.role as MemberRole,
+		status: row.status as MemberStatus,
 		joined_at: row.joined_at,
 		user: { id: row.user_id, first_name: row.first_name, last_name: row.last_name, email: row.email },
 		enrollment: row.enrollment_status
@@ -270,3 +278,9 @@ export async function groupActivity(context: CommunityContext, caller: Caller, g
 			.map(({ id, user, status }) => ({ id, user, status })),
 	};
 }
+
+/** What the endpoints answer, for the Community module's typed calls. */
+export type ModerationQueue = Awaited<ReturnType<typeof moderationQueue>>;
+export type PendingPost = ModerationQueue['pending_posts'][number];
+export type GroupMember = Awaited<ReturnType<typeof groupMembers>>[number];
+export type GroupActivity = Awaited<ReturnType<typeof groupActivity>>;
