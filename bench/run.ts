@@ -242,7 +242,13 @@ async function main() {
 		}
 		if (wants('rest')) {
 			log('\n## REST, PostgreSQL');
-			result.rest = await runRest(postgres, pgAdmin, profile.rest, log);
+			// The same database behind a second process without the read policy: the student's cost without it.
+			const policyOff = await startBeside('PostgreSQL, read policy off', postgres, { COMMUNITY_BENCH_READ_POLICY_OFF: 'true' });
+			try {
+				result.rest = await runRest(postgres, pgAdmin, profile.rest, log, policyOff.urls[0]!);
+			} finally {
+				await policyOff.stop();
+			}
 		}
 	} finally {
 		await postgres.stop();

@@ -70,6 +70,9 @@ export function markdownReport(result: Record<string, any>): string {
 				result['rest'].cases.map((c: any) => [c.name, c.requestsPerS, c.p50, c.p99, c.non2xx]),
 			),
 		);
+		parts.push(
+			`A student's listing costs **${result['rest'].studentCostVsAdmin}×** the admin's and **${result['rest'].studentCostVsPolicyOff}×** the same student's with the read policy off (throughput ratios).`,
+		);
 		parts.push(`Unread-count cost, big group / small group (p50): **${result['rest'].unreadCostRatio}×**.`);
 	}
 	const s = result['startup'];

@@ -144,7 +144,13 @@ async function measure(
 	};
 }
 
-export async function runRest(deployment: Deployment, admin: AdminApi, scale: RestScale, log: (line: string) => void) {
+export async function runRest(
+	deployment: Deployment,
+	admin: AdminApi,
+	scale: RestScale,
+	log: (line: string) => void,
+	policyOffUrl: string,
+) {
 	const seed = await seedRestDataset(deployment, admin, scale, log);
 	const url = deployment.urls[0]!;
 	const token = (user: string) => studentToken(deployment.secret, user);
@@ -159,6 +165,8 @@ export async function runRest(deployment: Deployment, admin: AdminApi, scale: Re
 	};
 	await run('student lists a group’s threads (row filters)', listing, student);
 	await run('admin lists the same threads', listing, admin.accessToken);
+	await run('student, read policy off (bench-only instance)', listing.replace(url, policyOffUrl), student);
+	const [withPolicy, asAdmin, policyOff] = cases as [RestCase, RestCase, RestCase];
 	await run('student sends a message over REST', `${url}/items/community_messages`, student, {
 		method: 'POST',
 		body: JSON.stringify({ group: first, body: 'Hello over REST' }),
@@ -168,5 +176,11 @@ export async function runRest(deployment: Deployment, admin: AdminApi, scale: Re
 	await run(`unread: ${scale.bigGroupMessages} messages in the group, 50 unread`, `${url}/community/me/groups`, token(seed.readerBig));
 	const small = cases.at(-2)!;
 	const big = cases.at(-1)!;
-	return { cases, unreadCostRatio: Math.round((big.p50 / Math.max(small.p50, 0.01)) * 100) / 100 };
+	const ratio = (a: RestCase, b: RestCase) => Math.round((b.requestsPerS / Math.max(a.requestsPerS, 1)) * 100) / 100;
+	return {
+		cases,
+		studentCostVsAdmin: ratio(withPolicy, asAdmin),
+		studentCostVsPolicyOff: ratio(withPolicy, policyOff),
+		unreadCostRatio: Math.round((big.p50 / Math.max(small.p50, 0.01)) * 100) / 100,
+	};
 }

@@ -1,8 +1,10 @@
 import { defineHook } from '@directus/extensions-sdk';
-import type { Query } from '@directus/types';
+import type { Accountability, Query } from '@directus/types';
 import type { Knex } from 'knex';
-import { handleItemsQuery, handleUsersQuery } from '../lib/access/read-guard-hooks.js';
-import { isScopedCollection } from '../lib/access/row-filters.js';
+import { createReadGuardHooks } from '../lib/access/read-guard-hooks.js';
+import { DEFAULT_QUERY_LIMIT_MAX } from '../lib/access/read-policy.js';
+import { createRequestGuard } from '../lib/access/request-guard.js';
+import { guardWebSocketMessage } from '../lib/access/websocket-guard.js';
 import type { EnrollmentFacts } from '../lib/access/scope.js';
 import { idempotentMessageCreate } from '../lib/community/idempotent-message-route.js';
 import {
@@ -38,14 +40,48 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	init('cli.before', ({ program }) => {
 		registerCommunityCli(program, context, { snapshotsDir: env['COMMUNITY_SNAPSHOTS_PATH'] ?? './snapshots' });
 	});
+	const limitMax = Number(env['COMMUNITY_QUERY_LIMIT_MAX'] ?? DEFAULT_QUERY_LIMIT_MAX);
+	const { ItemsService } = context.services;
+	const readGuard = createReadGuardHooks({
+		limitMax,
+		readAsSystem: (collection, query, schema, knex) =>
+			new ItemsService(collection, { schema, knex }).readByQuery(query, { emitEvents: false }),
+	});
+	// GraphQL subscriptions send every deleted key to every subscriber and cannot carry a row scope: off.
+	if (String(env['WEBSOCKETS_GRAPHQL_ENABLED']) !== 'false') {
+		env['WEBSOCKETS_GRAPHQL_ENABLED'] = false;
+		logger.info('community: GraphQL subscriptions are switched off (they cannot be scoped to a member)');
+	}
+
+	// Benchmarks only: measures what the read policy costs by running an instance without it.
+	const readPolicyOn = String(env['COMMUNITY_BENCH_READ_POLICY_OFF']) !== 'true';
+	if (!readPolicyOn) logger.warn('community: COMMUNITY_BENCH_READ_POLICY_OFF is set: members can read EVERYTHING (benchmarks only)');
+
 	init('routes.before', ({ app }) => {
+		if (readPolicyOn)
+			app.use(
+				createRequestGuard({
+					database: context.database,
+					limitMax,
+					assertVisible: async (collection, id, accountability, schema) => {
+						await new ItemsService(collection, { schema, accountability, knex: context.database }).readOne(id, { fields: ['id'] });
+					},
+				}),
+			);
 		app.post('/items/community_messages', idempotentMessageCreate(context));
 	});
 
-	filter<Query>('items.query', (query, { collection }, eventContext) =>
-		isScopedCollection(collection) ? handleItemsQuery(query, collection, eventContext) : query,
-	);
-	filter<Query>('users.query', (query, _meta, eventContext) => handleUsersQuery(query, eventContext));
+	if (readPolicyOn) {
+		filter<Query>('items.query', (query, { collection }, eventContext) => readGuard.itemsQuery(query, collection, eventContext));
+		filter<Query>('users.query', (query, _meta, eventContext) => readGuard.usersQuery(query, eventContext));
+		filter<unknown>('items.read', (records, { collection, query }, eventContext) =>
+			readGuard.itemsRead(records, collection, query as Query, eventContext),
+		);
+		filter<unknown>('users.read', (records, _meta, eventContext) => readGuard.usersRead(records, eventContext));
+		filter<{ type?: unknown }>('websocket.message', (message, { client }) =>
+			guardWebSocketMessage(message, (client as { accountability?: Accountability } | undefined)?.accountability),
+		);
+	}
 
 	filter<Payload>('community_posts.items.create', (payload, _meta, eventContext) => handlePostCreate(payload, eventContext));
 	filter<Payload>('community_posts.items.update', (payload, { keys }, eventContext) => handlePostUpdate(payload, keys, eventContext));

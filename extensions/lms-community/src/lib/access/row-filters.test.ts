@@ -6,6 +6,7 @@ const scope: AccessScope = {
 	userId: 'me',
 	readableGroupIds: [1, 2],
 	moderatedGroupIds: [2],
+	taughtGroupIds: [],
 	enrolledCourseIds: [10],
 	activeCourseIds: [10],
 	taughtCourseIds: [],

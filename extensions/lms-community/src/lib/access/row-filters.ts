@@ -100,5 +100,10 @@ export function throughRelation(field: string, filter: Filter): Filter {
 	return out;
 }
 
+/** People a caller may look up through `/users`: themself and those they share a group with. */
+export function usersReadFilter(userId: string, coMemberIds: string[]): Filter {
+	return { _or: [{ id: { _eq: userId } }, { id: { _in: coMemberIds } }] };
+}
+
 /** Profile fields of other people that members may read (no e-mail, tokens or settings). */
 export const PUBLIC_PROFILE_FIELDS = ['id', 'first_name', 'last_name', 'avatar', 'title', 'status'] as const;

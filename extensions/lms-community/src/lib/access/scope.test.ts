@@ -41,6 +41,7 @@ describe('buildAccessScope', () => {
 			userId: 'u1',
 			readableGroupIds: [1, 2, 3],
 			moderatedGroupIds: [2],
+			taughtGroupIds: [],
 			enrolledCourseIds: [10, 11, 12, 13],
 			activeCourseIds: [10, 11],
 			taughtCourseIds: [11],

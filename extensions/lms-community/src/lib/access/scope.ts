@@ -11,6 +11,8 @@ export interface AccessScope {
 	readableGroupIds: number[];
 	/** Groups where the caller is an active instructor or moderator. */
 	moderatedGroupIds: number[];
+	/** Groups where the caller is an active instructor (with admin-app access, they see members' e-mails). */
+	taughtGroupIds: number[];
 	/** Courses the caller has any enrollment in (any status). */
 	enrolledCourseIds: number[];
 	/** Courses where the caller's enrollment currently gives access. */
@@ -57,6 +59,7 @@ export function buildAccessScope(userId: string, memberships: MembershipFacts[],
 		moderatedGroupIds: memberships
 			.filter((m) => m.status === 'active' && (m.role === 'instructor' || m.role === 'moderator'))
 			.map((m) => m.group),
+		taughtGroupIds: memberships.filter((m) => m.status === 'active' && m.role === 'instructor').map((m) => m.group),
 		enrolledCourseIds: enrollments.map((e) => e.course),
 		activeCourseIds: active.map((e) => e.course),
 		taughtCourseIds: active.filter((e) => e.role === 'instructor' || e.role === 'ta').map((e) => e.course),

@@ -1,5 +1,6 @@
 import type { Accountability } from '@directus/types';
-import { AuthenticationRequiredError, InvalidPayloadError } from '../errors/index.js';
+import { AuthenticationRequiredError, ForbiddenError, InvalidPayloadError } from '../errors/index.js';
+import { Id } from './schemas.js';
 
 /** Who is acting: `system` (no accountability: the bundle itself, the CLI), an admin, or a person. */
 export type Caller = { kind: 'system' } | { kind: 'admin'; userId: string | null } | { kind: 'user'; userId: string };
@@ -11,11 +12,18 @@ export function callerOf(accountability: Accountability | null | undefined): Cal
 	return { kind: 'user', userId: accountability.user };
 }
 
+/** A person calling a /community endpoint; `app`: admin-app access (the Instructor role, admins). */
+export interface SignedInCaller {
+	userId: string;
+	admin: boolean;
+	app: boolean;
+}
+
 /** A logged-in person (admins included), or 401. */
-export function requireUser(accountability: Accountability | null | undefined): { userId: string; admin: boolean } {
+export function requireUser(accountability: Accountability | null | undefined): SignedInCaller {
 	const caller = callerOf(accountability);
-	if (caller.kind === 'user') return { userId: caller.userId, admin: false };
-	if (caller.kind === 'admin' && caller.userId) return { userId: caller.userId, admin: true };
+	if (caller.kind === 'user') return { userId: caller.userId, admin: false, app: accountability?.app === true };
+	if (caller.kind === 'admin' && caller.userId) return { userId: caller.userId, admin: true, app: true };
 	throw new AuthenticationRequiredError();
 }
 
@@ -29,8 +37,13 @@ export function personWriting(accountability: Accountability | null | undefined)
 	return caller.kind === 'user' ? caller.userId : null;
 }
 
-/** Members change one row at a time; writes to many rows at once are the admin's. */
+/**
+ * Members change one row at a time; writes to many rows at once are the admin's. A key that cannot be an id
+ * answers like a missing row, as Directus answers keys of the wrong type.
+ */
 export function singleKey(keys: Array<string | number>, noun: string): number {
 	if (keys.length !== 1) throw new InvalidPayloadError({ reason: `update one ${noun} at a time` });
-	return Number(keys[0]);
+	const key = Id.safeParse(keys[0]);
+	if (!key.success) throw new ForbiddenError();
+	return key.data;
 }

@@ -37,7 +37,7 @@ export interface PostRow {
 	group: number;
 	author: string;
 	parent: number | null;
-	status: 'draft' | 'pending' | 'published' | 'rejected' | 'deleted';
+	status: 'draft' | 'pending' | 'published' | 'rejected' | 'hidden' | 'deleted';
 	locked: boolean | number;
 	pinned: boolean | number;
 	title: string | null;
@@ -89,7 +89,10 @@ export interface MemberContext {
 	instructor: boolean;
 }
 
-/** The group and the caller's membership; a group the caller cannot see answers like a missing one. */
+/**
+ * The group and the caller's membership; a group that does not exist answers 403 FORBIDDEN. Whether the
+ * caller may see the group or a row in it is visibility.ts's to decide.
+ */
 export async function loadMemberContext(knex: Knex, groupId: number, userId: string, admin: boolean): Promise<MemberContext> {
 	const [group, member] = await Promise.all([facts.group(knex, groupId), facts.member(knex, groupId, userId)]);
 	if (!group) throw new ForbiddenError();

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { FieldNotAllowedError, InvalidPayloadError } from '../errors/index.js';
-import { Id } from './schemas.js';
+import { Id, ID_EXPECTED } from './schemas.js';
 
 /**
  * Parses a payload with its schema. Fields the caller may not write answer 403 FIELD_NOT_ALLOWED with their
@@ -25,9 +25,9 @@ export function withoutSelfReference(payload: Record<string, unknown>, field: st
 	return rest;
 }
 
-/** A positive integer id from a URL or a payload, or 400 INVALID_PAYLOAD. */
+/** An id from a URL or a payload (schemas.ts `Id`), or 400 INVALID_PAYLOAD. */
 export function parseId(value: unknown, name = 'id'): number {
 	const result = Id.safeParse(value);
-	if (!result.success) throw new InvalidPayloadError({ reason: `${name}: expected a positive integer id` });
+	if (!result.success) throw new InvalidPayloadError({ reason: `${name}: ${ID_EXPECTED}` });
 	return result.data;
 }

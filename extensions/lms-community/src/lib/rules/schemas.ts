@@ -1,9 +1,22 @@
 import { z } from 'zod';
 import { LIMITS } from '../domain/limits.js';
 
-/** Ids arrive as numbers or numeric strings (URL params); anything else is a 400, not a database error. */
-export const Id = z.coerce.number().int().positive();
+/** PostgreSQL's `integer`: the type of every id column the bundle looks ids up in (snapshots/*.yaml). */
+export const MAX_ID = 2_147_483_647;
+export const ID_EXPECTED = `expected a positive integer id (at most ${MAX_ID})`;
+
+/**
+ * The one id parser: a JSON integer or a string of digits (URL params), 1 to MAX_ID. Anything else is a 400
+ * here, never a database error: PostgreSQL answers an out-of-range parameter with a 500, and coercion would
+ * read `true`, `[5]` or `"1e3"` as ids.
+ */
+export const Id = z
+	.union([z.number(), z.string().regex(/^[0-9]+$/, ID_EXPECTED).transform(Number)], { errorMap: () => ({ message: ID_EXPECTED }) })
+	.pipe(z.number().int(ID_EXPECTED).min(1, ID_EXPECTED).max(MAX_ID, ID_EXPECTED));
 export type Id = z.infer<typeof Id>;
+
+/** A `seq` cursor (a bigint column): 0 or more, within what JSON numbers carry exactly. */
+export const Seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const ClientId = z.string().trim().min(1).max(LIMITS.clientId);
 
