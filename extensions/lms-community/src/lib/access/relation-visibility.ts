@@ -27,8 +27,8 @@ export async function hideInvisibleRelations(
 }
 
 /** Other people's profiles read straight from `/users`. */
-export async function hideProfileFields(rows: Row[], access: AccessContext): Promise<void> {
-	await blankEmails(rows, access);
+export async function hideProfileFields(rows: unknown[], access: AccessContext): Promise<void> {
+	await blankEmails(rows.filter(isRow), access);
 }
 
 async function walk(collection: string, rows: Row[], tree: FieldTree, access: AccessContext, visibleIds: VisibleIds): Promise<void> {
