@@ -29,7 +29,8 @@ describe('chat messages over plain REST', () => {
 		const crossReply = await alice.api.post('/items/community_messages', { group: group.id, body: 're', reply_to: foreign.id });
 		expect(errorCode(crossReply)).toBe('INVALID_REFERENCE');
 		const intoOther = await alice.api.post('/items/community_messages', { group: other.group.id, body: 'hi' });
-		expect([intoOther.status, errorCode(intoOther)]).toEqual([403, 'NOT_A_MEMBER']);
+		// A group of a course alice is not in answers like one that does not exist.
+		expect([intoOther.status, errorCode(intoOther)]).toEqual([403, 'FORBIDDEN']);
 		expect(await alice.api.ok<any[]>('GET', `/items/community_messages?filter[group][_eq]=${group.id}`)).toHaveLength(1);
 	});
 
@@ -48,7 +49,7 @@ describe('chat messages over plain REST', () => {
 		);
 		expect(racing.map((r) => r.status)).toEqual(Array(8).fill(200));
 		expect(new Set(racing.map((r) => r.body.data.id)).size).toBe(2);
-		const rows = await alice.api.ok<any[]>('GET', `/items/community_messages?filter[group][_eq]=${group.id}&limit=-1`);
+		const rows = await alice.api.ok<any[]>('GET', `/items/community_messages?filter[group][_eq]=${group.id}&limit=200`);
 		expect(rows).toHaveLength(3);
 	});
 
@@ -86,7 +87,7 @@ describe('chat messages over plain REST', () => {
 		await instructor.api.ok('PATCH', `/items/community_groups/${group.id}`, { chat_enabled: false, slow_mode_seconds: 0 });
 		const off = await alice.api.post('/items/community_messages', { group: group.id, body: 'anyone?' });
 		expect([off.status, errorCode(off)]).toEqual([403, 'CHAT_DISABLED']);
-		const rows = await alice.api.ok<any[]>('GET', `/items/community_messages?filter[group][_eq]=${group.id}&limit=-1`);
+		const rows = await alice.api.ok<any[]>('GET', `/items/community_messages?filter[group][_eq]=${group.id}&limit=200`);
 		expect(rows).toHaveLength(3);
 	});
 
@@ -151,7 +152,7 @@ describe('read markers and my groups', () => {
 		const other = await communityFixture({ students: 1 });
 		const foreign = await other.students[0]!.api.ok('POST', '/items/community_messages', { group: other.group.id, body: 'x' });
 		expect(errorCode(await alice.api.post(`/community/groups/${group.id}/read`, { message: foreign.id }))).toBe('INVALID_REFERENCE');
-		expect(errorCode(await alice.api.post(`/community/groups/${other.group.id}/read`, { message: foreign.id }))).toBe('NOT_A_MEMBER');
+		expect(errorCode(await alice.api.post(`/community/groups/${other.group.id}/read`, { message: foreign.id }))).toBe('FORBIDDEN');
 		expect(errorCode(await alice.api.post(`/community/groups/${group.id}/read`, { message: 'abc' }))).toBe('INVALID_PAYLOAD');
 	});
 });

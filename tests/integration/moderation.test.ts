@@ -44,7 +44,7 @@ describe('moderation endpoints behind the Community module', () => {
 		expect([denied.status, errorCode(denied)]).toEqual([403, 'NOT_MODERATOR']);
 		const outsider = await communityFixture({ students: 0 });
 		const foreign = await outsider.instructor.api.get(`/community/moderation/groups/${group.id}/members`);
-		expect([foreign.status, errorCode(foreign)]).toEqual([403, 'NOT_MODERATOR']);
+		expect([foreign.status, errorCode(foreign)]).toEqual([403, 'FORBIDDEN']);
 	});
 
 	it("activity: today's threads, replies and messages, and the students who took no part", async () => {

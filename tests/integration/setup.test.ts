@@ -59,14 +59,14 @@ describe('directus community setup', () => {
 			const kept = await admin.get(`/permissions/${extraPermission.id}`);
 			expect(kept.status).toBe(200);
 			expect((await admin.get('/fields/community_posts/admin_tag')).status).toBe(200);
-			const roles = await admin.ok<Array<{ name: string }>>('GET', '/roles?limit=-1');
+			const roles = await admin.ok<Array<{ name: string }>>('GET', '/roles?limit=200');
 			expect(roles.filter((r) => r.name === 'Student')).toHaveLength(1);
 			expect(roles.filter((r) => r.name === 'Instructor')).toHaveLength(1);
 			expect(roles.map((r) => r.name)).toContain('Teaching assistant');
 
 			const rows = await admin.ok<Array<{ collection: string; action: string }>>(
 				'GET',
-				`/permissions?filter[policy][_eq]=${MEMBER_POLICY.id}&limit=-1`,
+				`/permissions?filter[policy][_eq]=${MEMBER_POLICY.id}&limit=200`,
 			);
 			const readRows = rows.filter((r) => r.action === 'read').map((r) => r.collection);
 			expect(new Set(readRows).size).toBe(readRows.length);

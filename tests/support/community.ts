@@ -30,7 +30,7 @@ export const errorCode = (response: { body: any }) => response.body?.errors?.[0]
 
 export async function notificationsOf(user: TestUser, type?: string): Promise<any[]> {
 	const filter = type ? `&filter[type][_eq]=${type}` : '';
-	return user.api.ok('GET', `/items/community_notifications?limit=-1&sort=id${filter}`);
+	return user.api.ok('GET', `/items/community_notifications?limit=200&sort=id${filter}`);
 }
 
 export async function membershipOf(group: { id: number }, user: TestUser): Promise<any> {

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { InvalidReferenceError } from '../errors/index.js';
 import { nowIso } from '../rules/clock.js';
-import { assertCanRead, facts, isModeratorRole, loadMemberContext } from '../rules/facts.js';
+import { assertCanRead, facts, isModeratorRole } from '../rules/facts.js';
+import { loadVisibleGroup, seesMessage } from '../rules/visibility.js';
 import type { CommunityContext } from './context.js';
 
 /**
@@ -37,9 +38,12 @@ export async function markRead(
 	messageId: number,
 ): Promise<ReadMarker> {
 	const knex = context.database;
-	assertCanRead(await loadMemberContext(knex, groupId, caller.userId, caller.admin));
+	const member = await loadVisibleGroup(knex, groupId, caller.userId, caller.admin);
+	assertCanRead(member);
 	const message = await facts.message(knex, messageId);
-	if (!message || message.group !== groupId) throw new InvalidReferenceError({ reason: 'message: must be a message of this group' });
+	// A message hidden from the caller is referenced like one that does not exist.
+	if (!message || message.group !== groupId || !seesMessage(member, message, caller.userId))
+		throw new InvalidReferenceError({ reason: 'message: must be a message of this group' });
 	const seq = Number(message.seq);
 	const table = 'community_message_receipts';
 	const newer = (column: string) =>

@@ -53,7 +53,8 @@ export interface JoinResult {
 export async function joinGroup(context: CommunityContext, groupId: number, userId: string): Promise<JoinResult> {
 	const knex = context.database;
 	const group = await facts.group(knex, groupId);
-	if (!group) throw new ForbiddenError();
+	// The chain's first answer for a course you are not in; the same for a group that does not exist, or it would tell which exist.
+	if (!group) throw new NotEnrolledError();
 	const [enrollment, member] = await Promise.all([facts.enrollment(knex, group.course, userId), facts.member(knex, groupId, userId)]);
 	const decision = decideJoin({ group, enrollment: enrollment ?? null, member: member ?? null }, new Date());
 	if (!decision.ok) throw new REFUSALS[decision.refusal]();

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { MemberRole, MemberStatus } from '../access/scope.js';
-import { assertModerator, loadMemberContext } from '../rules/facts.js';
+import type { SignedInCaller } from '../rules/caller.js';
+import { assertModerator, type MemberContext } from '../rules/facts.js';
+import { loadVisibleGroup } from '../rules/visibility.js';
 import type { CommunityContext } from './context.js';
 
 /**
@@ -9,7 +11,7 @@ import type { CommunityContext } from './context.js';
  * the same endpoints and rules as the REST API.
  */
 
-type Caller = { userId: string; admin: boolean };
+type Caller = Pick<SignedInCaller, 'userId' | 'admin'>;
 
 export interface ModeratedGroup {
 	id: number;
@@ -157,11 +159,34 @@ export async function moderationQueue(context: CommunityContext, caller: Caller,
 	};
 }
 
+/**
+ * Whose e-mail a caller reads among a group's members: admins everyone's; admin-app users (the Instructor
+ * role) those of the groups they teach; everyone their own. Students never read other people's e-mail,
+ * as on /users (docs/access.md), also where they moderate or teach.
+ */
+export function emailReader(caller: SignedInCaller, member: MemberContext): (userId: string) => boolean {
+	const all = caller.admin || (caller.app && member.instructor);
+	return (userId) => all || userId === caller.userId;
+}
+
+/** A member as the module shows them; `email` is null where it is not the caller's to read, as on /users. */
+export interface MemberProfile extends Person {
+	email: string | null;
+}
+
+const memberProfile = (row: Record<string, any>, withEmail: boolean): MemberProfile => ({
+	id: row['user_id'],
+	first_name: row['first_name'],
+	last_name: row['last_name'],
+	email: withEmail ? row['email'] : null,
+});
+
 /** GET /community/moderation/groups/:id/members: each member with role, status and enrollment state. */
-export async function groupMembers(context: CommunityContext, caller: Caller, groupId: number) {
+export async function groupMembers(context: CommunityContext, caller: SignedInCaller, groupId: number) {
 	const knex = context.database;
-	const member = await loadMemberContext(knex, groupId, caller.userId, caller.admin);
+	const member = await loadVisibleGroup(knex, groupId, caller.userId, caller.admin);
 	assertModerator(member);
+	const readsEmailOf = emailReader(caller, member);
 	const rows = await knex('community_members as m')
 		.join('directus_users as u', 'u.id', 'm.user')
 		.leftJoin('enrollments as e', function () {
@@ -188,7 +213,7 @@ export async function groupMembers(context: CommunityContext, caller: Caller, gr
 		role: row.role as MemberRole,
 		status: row.status as MemberStatus,
 		joined_at: row.joined_at,
-		user: { id: row.user_id, first_name: row.first_name, last_name: row.last_name, email: row.email },
+		user: memberProfile(row, readsEmailOf(row.user_id)),
 		enrollment: row.enrollment_status
 			? { role: row.enrollment_role, status: row.enrollment_status, expires_at: row.enrollment_expires_at }
 			: null,
@@ -210,9 +235,9 @@ function dayOf(row: Record<string, unknown>): string {
  * and the members who took no part in that time. Counting goes through Directus's own aggregation with
  * date functions, so it is the same on every database.
  */
-export async function groupActivity(context: CommunityContext, caller: Caller, groupId: number, days: number) {
+export async function groupActivity(context: CommunityContext, caller: SignedInCaller, groupId: number, days: number) {
 	const knex = context.database;
-	assertModerator(await loadMemberContext(knex, groupId, caller.userId, caller.admin));
+	assertModerator(await loadVisibleGroup(knex, groupId, caller.userId, caller.admin));
 	const schema = await context.getSchema();
 	const asSystem = (collection: string) => new context.services.ItemsService(collection, { knex, schema, accountability: null });
 	const since = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - (days - 1) * DAY_MS);

@@ -5,6 +5,7 @@ import { InvalidPayloadError, InvalidStateError, ForbiddenError } from '../error
 import { nowIso } from '../rules/clock.js';
 import { assertCanWrite, assertModerator, facts, flag, loadMemberContext, type PostRow } from '../rules/facts.js';
 import { notifyAsSystem, type NotificationDraft } from '../rules/notifications.js';
+import { loadVisiblePost } from '../rules/visibility.js';
 import { transactionWithActionsAfterCommit } from './after-commit.js';
 import type { CommunityContext } from './context.js';
 
@@ -78,9 +79,8 @@ export async function moderatePost(
 	note: string | null,
 ): Promise<ReturnType<typeof presentPost>> {
 	const knex = context.database;
-	const post = await facts.post(knex, postId);
-	if (!post) throw new ForbiddenError();
-	assertModerator(await loadMemberContext(knex, post.group, caller.userId, caller.admin));
+	const { row: post, context: member } = await loadVisiblePost(knex, postId, caller.userId, caller.admin);
+	assertModerator(member);
 	const status = decision === 'approve' ? 'published' : 'rejected';
 	// Conditional update: of two moderators acting at once, exactly one moves the post.
 	const moved = await transactionWithActionsAfterCommit(context, async (trx, emitAfterCommit) => {
@@ -132,9 +132,10 @@ export async function setThreadFlag(
 	value: boolean,
 ): Promise<ReturnType<typeof presentPost>> {
 	const knex = context.database;
-	const post = await facts.post(knex, postId);
-	if (!post || post.status === 'deleted') throw new ForbiddenError();
-	assertModerator(await loadMemberContext(knex, post.group, caller.userId, caller.admin));
+	const { row: post, context: member } = await loadVisiblePost(knex, postId, caller.userId, caller.admin);
+	// Deleted posts are gone for moderation too, admins included.
+	if (post.status === 'deleted') throw new ForbiddenError();
+	assertModerator(member);
 	if (post.parent !== null) throw new InvalidPayloadError({ reason: 'only thread starters are pinned or locked' });
 	await (await postsAsSystem(context)).updateOne(postId, { [field]: value });
 	return presentPost((await facts.post(knex, postId))!);

@@ -2,9 +2,10 @@ import type { Accountability } from '@directus/types';
 import { messageUpdateAfter, outcomeOf, postStatusAfter, reachesHideThreshold } from '../domain/reports.js';
 import { AlreadyReportedError, ForbiddenError, InvalidStateError, isDirectusError } from '../errors/index.js';
 import { nowIso } from '../rules/clock.js';
-import { assertInstructor, assertModerator, facts, loadMemberContext, type MemberRow, type ReportRow } from '../rules/facts.js';
+import { assertInstructor, assertModerator, facts, type MemberRow, type ReportRow } from '../rules/facts.js';
 import { notifyAsSystem } from '../rules/notifications.js';
 import type { ReportCreateInput, ReportResolveInput } from '../rules/schemas.js';
+import { loadVisibleReport } from '../rules/visibility.js';
 import { transactionWithActionsAfterCommit } from './after-commit.js';
 import type { CommunityContext } from './context.js';
 
@@ -112,10 +113,7 @@ export async function resolveReport(
 	input: ReportResolveInput,
 ): Promise<ReportResolution> {
 	const knex = context.database;
-	const report = await facts.report(knex, reportId);
-	if (!report) throw new ForbiddenError();
-	const member = await loadMemberContext(knex, report.group, caller.userId, caller.admin);
-	if (!member.moderator && report.reporter !== caller.userId) throw new ForbiddenError();
+	const { row: report, context: member } = await loadVisibleReport(knex, reportId, caller.userId, caller.admin);
 	assertModerator(member);
 
 	const outcome = outcomeOf(input.action, input.author);

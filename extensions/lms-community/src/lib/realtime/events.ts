@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { LIMITS } from '../domain/limits.js';
+import { Id, Seq } from '../rules/schemas.js';
 
 /** Inbound events: every payload is parsed by the schema of the same name before anything else runs. */
-const Id = z.coerce.number().int().positive();
 
 export const GroupRef = z.object({ group: Id }).strict();
 export type GroupRef = z.infer<typeof GroupRef>;
@@ -33,7 +33,7 @@ export const MessageReport = z
 export type MessageReport = z.infer<typeof MessageReport>;
 
 export const MessageSync = z
-	.object({ group: Id, after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(200).default(100) })
+	.object({ group: Id, after: Seq.default(0), limit: z.coerce.number().int().min(1).max(200).default(100) })
 	.strict();
 export type MessageSync = z.infer<typeof MessageSync>;
 

@@ -11,7 +11,8 @@ import { joinGroup } from '../community/membership.js';
 import { createReport } from '../community/reports.js';
 import { sendMessage } from '../community/send-message.js';
 import { NotJoinedError, RateLimitedError } from '../errors/index.js';
-import { assertCanRead, loadMemberContext, type MessageRow } from '../rules/facts.js';
+import { assertCanRead, type MessageRow } from '../rules/facts.js';
+import { loadVisibleGroup } from '../rules/visibility.js';
 import { acknowledged, type ErrorLogger } from './ack.js';
 import { SocketAuthError, verifySocketToken, type SocketIdentity } from './auth.js';
 import type { RealtimeConfig } from './config.js';
@@ -312,7 +313,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 		on('message:sync', async (payload) => {
 			const { group, after, limit } = MessageSync.parse(payload);
-			const member = await loadMemberContext(knex, group, user(), accountability().admin);
+			const member = await loadVisibleGroup(knex, group, user(), accountability().admin);
 			assertCanRead(member);
 			const rows = await knex('community_messages')
 				.where('group', group)

@@ -37,13 +37,17 @@ export function personWriting(accountability: Accountability | null | undefined)
 	return caller.kind === 'user' ? caller.userId : null;
 }
 
-/**
- * Members change one row at a time; writes to many rows at once are the admin's. A key that cannot be an id
- * answers like a missing row, as Directus answers keys of the wrong type.
- */
+/** The keys of a write as ids; a key that cannot be an id answers like a missing row, as Directus answers keys of the wrong type. */
+export function storedKeys(keys: Array<string | number>): number[] {
+	return keys.map((key) => {
+		const parsed = Id.safeParse(key);
+		if (!parsed.success) throw new ForbiddenError();
+		return parsed.data;
+	});
+}
+
+/** Members change one row at a time; writes to many rows at once are the admin's. */
 export function singleKey(keys: Array<string | number>, noun: string): number {
 	if (keys.length !== 1) throw new InvalidPayloadError({ reason: `update one ${noun} at a time` });
-	const key = Id.safeParse(keys[0]);
-	if (!key.success) throw new ForbiddenError();
-	return key.data;
+	return storedKeys(keys)[0]!;
 }

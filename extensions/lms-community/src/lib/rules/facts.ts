@@ -69,6 +69,7 @@ export interface ReportRow {
 export const facts = {
 	group: (knex: Knex, id: number) => knex<GroupRow>('community_groups').where({ id }).first(),
 	member: (knex: Knex, group: number, user: string) => knex<MemberRow>('community_members').where({ group, user }).first(),
+	membership: (knex: Knex, id: number) => knex<MemberRow>('community_members').where({ id }).first(),
 	post: (knex: Knex, id: number) => knex<PostRow>('community_posts').where({ id }).first(),
 	message: (knex: Knex, id: number) => knex<MessageRow>('community_messages').where({ id }).first(),
 	report: (knex: Knex, id: number) => knex<ReportRow>('community_reports').where({ id }).first(),

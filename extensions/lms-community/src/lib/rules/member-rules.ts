@@ -1,9 +1,10 @@
 import { ForbiddenError, InvalidStateError, NotOwnerError } from '../errors/index.js';
 import { personWriting, singleKey } from './caller.js';
-import { assertInstructor, loadMemberContext, type MemberRow } from './facts.js';
+import { assertInstructor } from './facts.js';
 import { parseInput } from './parse-input.js';
 import type { RuleContext } from './post-rules.js';
 import { GroupUpdateInput, MemberUpdateInput } from './schemas.js';
+import { loadVisibleGroup, loadVisibleMembership } from './visibility.js';
 
 /**
  * Changing memberships over REST: members set their own `notify`; the group's instructors mute, ban and
@@ -17,12 +18,8 @@ export async function handleMemberUpdate(
 ) {
 	const userId = personWriting(accountability);
 	if (userId === null) return payload;
-	const target = (await trx<MemberRow>('community_members')
-		.where({ id: singleKey(keys, 'membership') })
-		.first()) as MemberRow | undefined;
-	if (!target) throw new ForbiddenError();
+	const { row: target, context } = await loadVisibleMembership(trx, singleKey(keys, 'membership'), userId, false);
 	const input = parseInput(MemberUpdateInput, payload);
-	const context = await loadMemberContext(trx, target.group, userId, false);
 
 	if (input.notify !== undefined && target.user !== userId) throw new NotOwnerError();
 	if (input.status !== undefined || input.role !== undefined) {
@@ -42,8 +39,8 @@ export async function handleGroupUpdate(
 ) {
 	const userId = personWriting(accountability);
 	if (userId === null) return payload;
-	const groupId = singleKey(keys, 'group');
+	const context = await loadVisibleGroup(trx, singleKey(keys, 'group'), userId, false);
 	const input = parseInput(GroupUpdateInput, payload);
-	assertInstructor(await loadMemberContext(trx, groupId, userId, false));
+	assertInstructor(context);
 	return input;
 }

@@ -12,10 +12,11 @@ import {
 } from '../errors/index.js';
 import { callerOf, personWriting, singleKey } from './caller.js';
 import { nowIso, timeOf } from './clock.js';
-import { assertCanRead, assertCanWrite, assertModerator, facts, flag, loadMemberContext, type MessageRow } from './facts.js';
-import { parseInput, withoutSelfReference } from './parse-input.js';
+import { assertCanWrite, assertModerator, facts, flag } from './facts.js';
+import { parseId, parseInput, withoutSelfReference } from './parse-input.js';
 import { requireBody, type RuleContext } from './post-rules.js';
 import { MessageCreateInput, MessageUpdateInput } from './schemas.js';
+import { loadVisibleGroup, loadVisibleMessage, seesMessage } from './visibility.js';
 
 /**
  * The next `seq` of a group, taken in the inserting transaction: the UPDATE locks the group's row until
@@ -47,8 +48,7 @@ export async function handleMessageCreate(
 	const caller = callerOf(accountability);
 	if (caller.kind === 'anonymous') throw new AuthenticationRequiredError();
 	if (caller.kind !== 'user') {
-		const groupId = Number(payload['group']);
-		if (!Number.isInteger(groupId) || groupId <= 0) throw new InvalidPayloadError({ reason: 'group: expected an id' });
+		const groupId = parseId(payload['group'], 'group');
 		const message: Record<string, unknown> = {
 			...payload,
 			body: requireBody(payload['body'], LIMITS.messageBody),
@@ -59,13 +59,14 @@ export async function handleMessageCreate(
 	}
 
 	const input = parseInput(MessageCreateInput, withoutSelfReference(payload, 'sender', caller.userId));
-	const context = await loadMemberContext(trx, input.group, caller.userId, false);
+	const context = await loadVisibleGroup(trx, input.group, caller.userId, false);
 	assertCanWrite(context);
 	if (!flag(context.group.chat_enabled)) throw new ChatDisabledError();
 	const body = requireBody(input.body, LIMITS.messageBody);
 	if (input.reply_to) {
 		const original = await facts.message(trx, input.reply_to);
-		if (!original || original.group !== input.group)
+		// A message hidden from the caller is referenced like one that does not exist.
+		if (!original || original.group !== input.group || !seesMessage(context, original, caller.userId))
 			throw new InvalidReferenceError({ reason: 'reply_to: must be a message of the same group' });
 	}
 
@@ -99,11 +100,8 @@ export async function handleMessageUpdate(
 		else if (update['body'] !== undefined) update['body'] = requireBody(update['body'], LIMITS.messageBody);
 		return update;
 	}
-	const message = (await facts.message(trx, singleKey(keys, 'message'))) as MessageRow | undefined;
-	if (!message) throw new ForbiddenError();
+	const { row: message, context } = await loadVisibleMessage(trx, singleKey(keys, 'message'), userId, false);
 	const input = parseInput(MessageUpdateInput, payload);
-	const context = await loadMemberContext(trx, message.group, userId, false);
-	assertCanRead(context);
 	if (message.deleted_at) throw new InvalidStateError({ reason: 'This message is deleted.' });
 	const isSender = message.sender === userId;
 

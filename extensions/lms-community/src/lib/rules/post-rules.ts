@@ -14,11 +14,12 @@ import {
 	StudentPostsDisabledError,
 	ThreadLockedError,
 } from '../errors/index.js';
-import { callerOf, personWriting, singleKey } from './caller.js';
+import { callerOf, personWriting, singleKey, storedKeys } from './caller.js';
 import { nowIso } from './clock.js';
-import { assertCanWrite, assertModerator, facts, flag, loadMemberContext, type PostRow } from './facts.js';
-import { parseInput, withoutSelfReference } from './parse-input.js';
+import { assertCanWrite, assertModerator, facts, flag, type PostRow } from './facts.js';
+import { parseId, parseInput, withoutSelfReference } from './parse-input.js';
 import { PostCreateInput, PostUpdateInput } from './schemas.js';
+import { loadVisibleGroup, loadVisiblePost } from './visibility.js';
 
 export interface RuleContext {
 	database: Knex;
@@ -61,14 +62,14 @@ export async function handlePostCreate(
 		};
 		if (post['body'] !== undefined) post['body'] = requireBody(post['body'], LIMITS.postBody);
 		if (!post['author'] && caller.kind === 'admin') post['author'] = caller.userId;
-		if (post['parent'] && (post['status'] ?? 'published') === 'published') await bumpThread(trx, Number(post['parent']), 1);
+		if (post['parent'] && (post['status'] ?? 'published') === 'published') await bumpThread(trx, parseId(post['parent'], 'parent'), 1);
 		return post;
 	}
 
 	const input = parseInput(PostCreateInput, withoutSelfReference(payload, 'author', caller.userId));
 	if (input.status !== undefined && input.status !== 'draft' && input.status !== 'published')
 		throw new FieldNotAllowedError({ fields: ['status'] });
-	const context = await loadMemberContext(trx, input.group, caller.userId, false);
+	const context = await loadVisibleGroup(trx, input.group, caller.userId, false);
 	assertCanWrite(context);
 
 	if (input.parent) {
@@ -118,21 +119,19 @@ export async function handlePostUpdate(
 		const update = { ...payload };
 		if (update['body'] !== undefined) update['body'] = requireBody(update['body'], LIMITS.postBody);
 		if (typeof update['status'] === 'string') {
-			const posts = (await trx<PostRow>('community_posts').whereIn('id', keys)) as PostRow[];
+			const posts = (await trx<PostRow>('community_posts').whereIn('id', storedKeys(keys))) as PostRow[];
 			for (const post of posts) await adjustThreadForStatus(trx, post, update['status'] as PostRow['status']);
 		}
 		return update;
 	}
 
-	const post = await facts.post(trx, singleKey(keys, 'post'));
-	if (!post) throw new ForbiddenError();
+	// Deleted posts are hidden from members: editing one answers like a post that does not exist.
+	const { row: post, context } = await loadVisiblePost(trx, singleKey(keys, 'post'), userId, false);
 	const input = parseInput(PostUpdateInput, payload);
 	if (input.status !== undefined && input.status !== 'deleted' && input.status !== 'published')
 		throw new FieldNotAllowedError({ fields: ['status'] });
-	const context = await loadMemberContext(trx, post.group, userId, false);
 	const isAuthor = post.author === userId;
 	if (!isAuthor && !context.moderator) throw new ForbiddenError();
-	if (post.status === 'deleted') throw new InvalidStateError({ reason: 'This post is deleted.' });
 
 	const update: Record<string, unknown> = {};
 	if (input.pinned !== undefined || input.locked !== undefined) {

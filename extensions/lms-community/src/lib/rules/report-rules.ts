@@ -1,9 +1,10 @@
-import { AlreadyReportedError, ForbiddenError, InvalidStateError, OwnContentError } from '../errors/index.js';
+import { AlreadyReportedError, InvalidStateError, OwnContentError } from '../errors/index.js';
 import { personWriting } from './caller.js';
-import { assertCanWrite, facts, loadMemberContext, type MemberContext } from './facts.js';
+import { assertCanWrite } from './facts.js';
 import { parseInput, withoutSelfReference } from './parse-input.js';
 import type { RuleContext } from './post-rules.js';
 import { ReportCreateInput } from './schemas.js';
+import { loadVisibleMessage, loadVisiblePost } from './visibility.js';
 
 /**
  * A member reports a post or a message of their group, over REST or the socket: active members only, never
@@ -16,25 +17,18 @@ export async function handleReportCreate(payload: Record<string, unknown>, { dat
 	const input = parseInput(ReportCreateInput, withoutSelfReference(payload, 'reporter', userId));
 
 	let group: number;
-	let context: MemberContext;
 	if (input.post) {
-		const post = await facts.post(trx, input.post);
-		if (!post) throw new ForbiddenError();
-		context = await loadMemberContext(trx, post.group, userId, false);
+		const { row: post, context } = await loadVisiblePost(trx, input.post, userId, false);
 		assertCanWrite(context);
 		if (post.author === userId) throw new OwnContentError();
-		if (post.status !== 'published') {
-			if (context.moderator) throw new InvalidStateError({ reason: `Only published posts are reported; this one is ${post.status}.` });
-			throw new ForbiddenError();
-		}
+		// Others' unpublished posts are visible to their moderators only, who review them rather than report them.
+		if (post.status !== 'published')
+			throw new InvalidStateError({ reason: `Only published posts are reported; this one is ${post.status}.` });
 		group = post.group;
 	} else {
-		const message = await facts.message(trx, input.message!);
-		if (!message) throw new ForbiddenError();
-		context = await loadMemberContext(trx, message.group, userId, false);
+		const { row: message, context } = await loadVisibleMessage(trx, input.message!, userId, false);
 		assertCanWrite(context);
 		if (message.sender === userId) throw new OwnContentError();
-		if (message.hidden_at && !context.moderator) throw new ForbiddenError();
 		if (message.deleted_at || message.hidden_at) throw new InvalidStateError({ reason: 'This message is already deleted or hidden.' });
 		group = message.group;
 	}

@@ -11,7 +11,16 @@ export const ID_EXPECTED = `expected a positive integer id (at most ${MAX_ID})`;
  * read `true`, `[5]` or `"1e3"` as ids.
  */
 export const Id = z
-	.union([z.number(), z.string().regex(/^[0-9]+$/, ID_EXPECTED).transform(Number)], { errorMap: () => ({ message: ID_EXPECTED }) })
+	.union(
+		[
+			z.number(),
+			z
+				.string()
+				.regex(/^[0-9]+$/, ID_EXPECTED)
+				.transform(Number),
+		],
+		{ errorMap: () => ({ message: ID_EXPECTED }) },
+	)
 	.pipe(z.number().int(ID_EXPECTED).min(1, ID_EXPECTED).max(MAX_ID, ID_EXPECTED));
 export type Id = z.infer<typeof Id>;
 
