@@ -32,5 +32,7 @@ describe('decideRoute (non-admin callers)', () => {
 		expect(reason('POST', '/comments', { collection: 'community_posts', item: 1, comment: 'x' })).toBe('comments on community collections');
 		expect(reason('GET', '/utils/random/string')).toBe('open');
 		expect(reason('POST', '/community/groups/1/join')).toBe('open');
+		expect(reason('POST', '/users/register')).toBe('open');
+		expect(reason('GET', '/users/register/verify-email')).toBe('open');
 	});
 });

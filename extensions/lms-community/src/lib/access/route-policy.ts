@@ -55,6 +55,8 @@ export function decideRoute(method: string, path: string, body: unknown): RouteD
 	if (root === 'items') return itemsRoute(verb, rest, body);
 	if (root === 'users') {
 		if (verb === 'SEARCH') return refuse('SEARCH requests (send the query in the URL)');
+		// Sign-up and invitations come before there is a user, and answer nothing from the table.
+		if (rest[0] === 'register' || rest[0] === 'invite') return { kind: 'open' };
 		return { kind: 'users', id: rest[0] ?? null };
 	}
 	if (root === 'utils') return utilsRoute(rest);

@@ -23,11 +23,14 @@ describe('buildAccessScope', () => {
 		const scope = buildAccessScope(
 			'u1',
 			[
-				{ group: 1, role: 'student', status: 'active' },
-				{ group: 2, role: 'moderator', status: 'active' },
-				{ group: 3, role: 'instructor', status: 'muted' },
-				{ group: 4, role: 'student', status: 'banned' },
-				{ group: 5, role: 'instructor', status: 'expired' },
+				{ group: 1, course: 10, role: 'student', status: 'active' },
+				{ group: 2, course: 10, role: 'moderator', status: 'active' },
+				{ group: 3, course: 11, role: 'instructor', status: 'muted' },
+				{ group: 4, course: 10, role: 'student', status: 'banned' },
+				{ group: 5, course: 12, role: 'instructor', status: 'expired' },
+				// Expired a moment ago: the sweep has not marked it yet, the scope already ignores it.
+				{ group: 6, course: 12, role: 'instructor', status: 'active' },
+				{ group: 7, course: 11, role: 'instructor', status: 'active' },
 			],
 			[
 				{ course: 10, role: 'student', status: 'active', starts_at: null, expires_at: null },
@@ -39,9 +42,9 @@ describe('buildAccessScope', () => {
 		);
 		expect(scope).toEqual({
 			userId: 'u1',
-			readableGroupIds: [1, 2, 3],
-			moderatedGroupIds: [2],
-			taughtGroupIds: [],
+			readableGroupIds: [1, 2, 3, 7],
+			moderatedGroupIds: [2, 7],
+			taughtGroupIds: [7],
 			enrolledCourseIds: [10, 11, 12, 13],
 			activeCourseIds: [10, 11],
 			taughtCourseIds: [11],

@@ -7,7 +7,7 @@ import { timeOf } from '../rules/clock.js';
  */
 export interface AccessScope {
 	userId: string;
-	/** Groups where the caller is a member who may read (active or muted). */
+	/** Groups where the caller is a member who may read (active or muted, enrollment giving access now). */
 	readableGroupIds: number[];
 	/** Groups where the caller is an active instructor or moderator. */
 	moderatedGroupIds: number[];
@@ -37,6 +37,8 @@ export interface EnrollmentFacts {
 
 export interface MembershipFacts {
 	group: number;
+	/** The group's course: a membership counts only while the enrollment in that course gives access. */
+	course: number;
 	role: MemberRole;
 	status: MemberStatus;
 }
@@ -53,6 +55,9 @@ export function enrollmentGivesAccess(enrollment: Omit<EnrollmentFacts, 'course'
 
 export function buildAccessScope(userId: string, memberships: MembershipFacts[], enrollments: EnrollmentFacts[], now: Date): AccessScope {
 	const active = enrollments.filter((e) => enrollmentGivesAccess(e, now));
+	const activeCourses = new Set(active.map((e) => Number(e.course)));
+	// Dates take effect at their moment, not at the next membership sweep.
+	memberships = memberships.filter((m) => activeCourses.has(Number(m.course)));
 	return {
 		userId,
 		readableGroupIds: memberships.filter((m) => m.status === 'active' || m.status === 'muted').map((m) => m.group),

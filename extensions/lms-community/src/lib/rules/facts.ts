@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { EnrollmentFacts, MemberRole, MemberStatus } from '../access/scope.js';
+import { enrollmentGivesAccess, type EnrollmentFacts, type MemberRole, type MemberStatus } from '../access/scope.js';
 import {
 	ForbiddenError,
 	GroupArchivedError,
@@ -95,8 +95,9 @@ export interface MemberContext {
  * caller may see the group or a row in it is visibility.ts's to decide.
  */
 export async function loadMemberContext(knex: Knex, groupId: number, userId: string, admin: boolean): Promise<MemberContext> {
-	const [group, member] = await Promise.all([facts.group(knex, groupId), facts.member(knex, groupId, userId)]);
+	const [group, stored] = await Promise.all([facts.group(knex, groupId), facts.member(knex, groupId, userId)]);
 	if (!group) throw new ForbiddenError();
+	const member = stored && !admin ? await withEnrollmentDates(knex, group, stored) : stored;
 	const active = member?.status === 'active';
 	return {
 		group,
@@ -105,6 +106,16 @@ export async function loadMemberContext(knex: Knex, groupId: number, userId: str
 		moderator: admin || (active && isModeratorRole(member!.role)),
 		instructor: admin || (active && member!.role === 'instructor'),
 	};
+}
+
+/**
+ * A membership counts only while the enrollment behind it gives access: an enrollment that expired (or has
+ * not started) a moment ago ends access now, before the membership sweep marks the row `expired`.
+ */
+async function withEnrollmentDates(knex: Knex, group: GroupRow, member: MemberRow): Promise<MemberRow> {
+	if (member.status !== 'active' && member.status !== 'muted') return member;
+	const enrollment = await facts.enrollment(knex, group.course, member.user);
+	return enrollment && enrollmentGivesAccess(enrollment, new Date()) ? member : { ...member, status: 'expired' };
 }
 
 /** For reading: an active or muted member. */
