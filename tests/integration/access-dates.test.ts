@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_COMMUNITY_ENV } from '../global-setup.js';
 import { Api, login } from '../support/api.js';
 import { errorCode } from '../support/community.js';
+import { call, connect, nextEvent } from '../support/socket.js';
 import { openDatabase } from '../support/database.js';
 import { startDirectusInstance, type DirectusInstance, type TestDatabase } from '../support/directus-instance.js';
 
@@ -31,7 +32,8 @@ describe('enrollment dates end access at once, before any sweep', () => {
 		const [role] = await admin.ok<Array<{ id: string }>>('GET', '/roles?filter[name][_eq]=Student&fields=id');
 		const email = `${label}-${Date.now()}@example.com`;
 		const user = await admin.ok<{ id: string }>('POST', '/users', { email, password: 'secret-pass-1', role: role!.id, status: 'active' });
-		return { id: user.id, api: new Api(instance.url, await login(email, 'secret-pass-1', instance.url)) };
+		const token = await login(email, 'secret-pass-1', instance.url);
+		return { id: user.id, token, api: new Api(instance.url, token) };
 	}
 
 	it('reads and writes stop the moment the enrollment ends, while the membership row still says active', async () => {
@@ -50,6 +52,10 @@ describe('enrollment dates end access at once, before any sweep', () => {
 		const listing = `/items/community_messages?filter[group][_eq]=${group!.id}&fields=body`;
 		expect(await alice.api.ok('GET', listing)).toEqual([{ body: 'before the end' }]);
 
+		const socket = await connect({ url: instance.url, token: alice.token });
+		expect((await call(socket, 'group:join', { group: group!.id })).ok).toBe(true);
+		const removed = nextEvent(socket, 'group:removed', 5_000);
+
 		await database('enrollments')
 			.where({ id: enrollment.id })
 			.update({ expires_at: new Date(Date.now() - 1_000) });
@@ -60,6 +66,9 @@ describe('enrollment dates end access at once, before any sweep', () => {
 		expect([send.status, errorCode(send)]).toEqual([403, 'FORBIDDEN']);
 		const read = await alice.api.post(`/community/groups/${group!.id}/read`, { message: 1 });
 		expect([read.status, errorCode(read)]).toEqual([403, 'FORBIDDEN']);
+		expect(await removed).toEqual({ group: group!.id, reason: 'expired' });
+		expect((await call(socket, 'presence:get', { group: group!.id })).error.code).toBe('NOT_JOINED');
+		socket.close();
 		const [membership] = await database('community_members').where({ group: group!.id, user: alice.id });
 		expect(membership.status).toBe('active');
 	});

@@ -121,6 +121,15 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		background('member count', refreshMemberCountsOf(context.database, keys));
 	});
 
+	// Suspending, archiving or deleting a person ends their sockets at once, not at the next re-check.
+	action('users.update', ({ keys, payload }) => {
+		if (typeof payload['status'] === 'string' && payload['status'] !== 'active')
+			background('user revocation', useRealtime()?.usersRevoked(keys) ?? Promise.resolve());
+	});
+	action('users.delete', ({ keys, payload }) =>
+		background('user revocation', useRealtime()?.usersRevoked((keys ?? payload) as string[]) ?? Promise.resolve()),
+	);
+
 	action('server.start', ({ server }) => {
 		const config = readRealtimeConfig(env);
 		background(

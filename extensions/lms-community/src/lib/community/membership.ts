@@ -153,7 +153,8 @@ export async function syncAllMemberships(context: CommunityContext, now = new Da
 			'enrollments.expires_at',
 		);
 	const changes = await syncMembershipsForEnrollments(context, knex, enrollments, now);
-	const orphans = await knex('community_members')
+	const orphans: Array<{ id: number }> = await knex('community_members')
+		.select('id')
 		.whereIn('status', ['active', 'muted'])
 		.whereNotExists(
 			knex('enrollments')
@@ -161,9 +162,10 @@ export async function syncAllMemberships(context: CommunityContext, now = new Da
 				.whereRaw('?? = ??', ['community_groups.id', 'community_members.group'])
 				.whereRaw('?? = ??', ['enrollments.user', 'community_members.user'])
 				.select(knex.raw('1')),
-		)
-		.update({ status: 'expired' });
-	return changes.length + orphans;
+		);
+	// Through the service like every other membership write, so the same hooks revoke the sockets and recount.
+	if (orphans.length > 0) await (await membersAsSystem(context, knex)).updateMany(orphans.map((row) => row.id), { status: 'expired' });
+	return changes.length + orphans.length;
 }
 
 /** One group per course: created with the course, and by the setup for courses that have none. */

@@ -14,6 +14,8 @@ export interface RealtimeConfig {
 	typingTtlMs: number;
 	/** Presence heartbeat: each instance refreshes its entry this often; an entry dies after 3 beats. */
 	presenceHeartbeatMs: number;
+	/** How often each instance re-checks its sockets' sessions, user status and enrollment dates (batched). */
+	accessRecheckMs: number;
 	/** Largest page of message:sync. */
 	syncPageMax: number;
 	/** Redis URL (Directus's own REDIS); unset: one instance, everything in memory. */
@@ -42,6 +44,7 @@ export function readRealtimeConfig(env: Record<string, unknown>): RealtimeConfig
 		typingLimit: { points: number(env['COMMUNITY_TYPING_LIMIT'], 10), seconds: number(env['COMMUNITY_TYPING_LIMIT_SECONDS'], 10) },
 		typingTtlMs: number(env['COMMUNITY_TYPING_TTL_MS'], 5_000),
 		presenceHeartbeatMs: number(env['COMMUNITY_PRESENCE_HEARTBEAT_MS'], 10_000),
+		accessRecheckMs: number(env['COMMUNITY_ACCESS_RECHECK_MS'], 5_000),
 		syncPageMax: 200,
 		redisUrl: env['REDIS'] ? String(env['REDIS']) : null,
 		redisPrefix: String(env['COMMUNITY_REDIS_PREFIX'] ?? 'lms-community:'),

@@ -14,6 +14,7 @@ import { NotJoinedError, RateLimitedError } from '../errors/index.js';
 import { assertCanRead, type MessageRow } from '../rules/facts.js';
 import { loadVisibleGroup } from '../rules/visibility.js';
 import { acknowledged, type ErrorLogger } from './ack.js';
+import { decideRevocations, loadAccessFacts, type WatchedSocket } from './access-watch.js';
 import { SocketAuthError, verifySocketToken, type SocketIdentity } from './auth.js';
 import type { RealtimeConfig } from './config.js';
 import {
@@ -62,7 +63,8 @@ export function toWireMessage(row: Record<string, any>, revealHidden = true): Wi
 	return {
 		id: Number(row['id']),
 		group: Number(row['group']),
-		sender: row['sender'],
+		sender: row['sender'] ?? null,
+		sender_pseudonym: row['sender_pseudonym'] ?? null,
 		body: row['hidden_at'] && !revealHidden ? '' : row['body'],
 		seq: Number(row['seq']),
 		reply_to: row['reply_to'] === null || row['reply_to'] === undefined ? null : Number(row['reply_to']),
@@ -81,8 +83,14 @@ export interface RealtimeServer {
 	messageCreated(row: MessageRow): void;
 	messageChanged(id: number | string): Promise<void>;
 	notificationCreated(id: number | string): Promise<void>;
+	/** Users suspended, archived or deleted: their sockets end at once on every instance (`auth:revoked`). */
+	usersRevoked(ids: Array<string | number>): Promise<void>;
 	/** Members whose status was just written as `status`: anything but active/muted revokes their sockets. */
 	membershipsChanged(ids: Array<number | string>, status: string): Promise<void>;
+	/** Memberships that are gone (an account deleted, a person's data erased): their sockets leave at once. */
+	membershipsRemoved(rows: Array<{ group: number; user: string }>, reason: string): Promise<void>;
+	/** Retention purged or anonymised a group's messages up to `throughSeq`: clients drop their copies and sync again. */
+	historyChanged(group: number, throughSeq: number, action: 'purged' | 'anonymised'): void;
 	receiptUpdated(marker: ReadMarker, user: string): void;
 	close(): Promise<void>;
 }
@@ -383,6 +391,45 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		revokeLocally(group, user).catch((error) => logger.warn(error, 'community socket: revoke'));
 	});
 
+	/** A terminal answer: the client must not reconnect with this token (docs/realtime.md). */
+	const endSocket = (socket: CommunitySocket, code: 'SESSION_ENDED' | 'USER_INACTIVE') => {
+		socket.emit('auth:revoked', { code, message: new SocketAuthError(code).message });
+		socket.disconnect(true);
+	};
+	const endUserLocally = async (user: string) => {
+		for (const remote of await io.in(userRoom(user)).local.fetchSockets()) {
+			const socket = io.sockets.sockets.get(remote.id) as CommunitySocket | undefined;
+			if (socket) endSocket(socket, 'USER_INACTIVE');
+		}
+	};
+	io.on('community:user-revoked', ({ user }: { user: string }) => {
+		endUserLocally(user).catch((error) => logger.warn(error, 'community socket: user revoke'));
+	});
+
+	// Directus has no logout hook: sessions, user status and enrollment dates are re-checked in batches.
+	const recheckAccess = async () => {
+		const sockets = [...io.sockets.sockets.values()] as CommunitySocket[];
+		const watched: WatchedSocket[] = sockets.map((socket) => ({
+			id: socket.id,
+			userId: socket.data.identity.userId,
+			session: socket.data.identity.session,
+			groups: socket.data.identity.accountability.admin ? [] : [...socket.data.groups],
+		}));
+		for (const revocation of decideRevocations(watched, await loadAccessFacts(knex, watched))) {
+			const socket = io.sockets.sockets.get(revocation.socketId) as CommunitySocket | undefined;
+			if (!socket) continue;
+			if (revocation.kind === 'socket') endSocket(socket, revocation.code);
+			else {
+				socket.emit('group:removed', { group: revocation.group, reason: 'expired' });
+				await leaveGroupRoom(socket, revocation.group);
+			}
+		}
+	};
+	const accessTimer = setInterval(
+		() => recheckAccess().catch((error) => logger.warn(error, 'community socket: access re-check')),
+		config.accessRecheckMs,
+	);
+
 	const loadMessage = async (id: number | string) => knex('community_messages').where({ id }).first();
 
 	const realtime: RealtimeServer = {
@@ -406,17 +453,30 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 				data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data,
 			});
 		},
+		async usersRevoked(ids) {
+			for (const id of ids) {
+				const user = String(id);
+				if (redis) io.serverSideEmit('community:user-revoked', { user });
+				await endUserLocally(user);
+			}
+		},
 		async membershipsChanged(ids, status) {
 			// The status comes from the write itself: the write may still be inside its transaction
 			// (an enrollment change moves memberships in the enrollment's transaction), invisible to a read.
 			if (status === 'active' || status === 'muted') return;
 			const rows: Array<{ group: number; user: string }> = await knex('community_members').select('group', 'user').whereIn('id', ids);
+			await realtime.membershipsRemoved(rows, status);
+		},
+		async membershipsRemoved(rows, reason) {
 			for (const row of rows) {
-				io.to(userRoom(row.user)).emit('group:removed', { group: row.group, reason: status });
+				io.to(userRoom(row.user)).emit('group:removed', { group: row.group, reason });
 				// Other instances drop their own sockets; the in-memory adapter has no others (and no serverSideEmit).
 				if (redis) io.serverSideEmit('community:revoke', { group: row.group, user: row.user });
 				await revokeLocally(row.group, row.user);
 			}
+		},
+		historyChanged(group, throughSeq, action) {
+			io.to(groupRoom(group)).emit('history:changed', { group, through_seq: throughSeq, action });
 		},
 		receiptUpdated(marker, user) {
 			io.to(groupRoom(marker.group)).emit('receipt:update', {
@@ -428,6 +488,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		},
 		async close() {
 			clearInterval(heartbeatTimer);
+			clearInterval(accessTimer);
 			for (const timer of typing.values()) clearTimeout(timer);
 			typing.clear();
 			await new Promise<void>((resolve) => io.close(() => resolve()));
