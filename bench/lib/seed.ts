@@ -55,8 +55,9 @@ const tag = () => Math.random().toString(36).slice(2, 8);
 /** Users without passwords (tokens are signed, not logged in), in bulk. */
 export async function createStudents(admin: AdminApi, count: number, label: string): Promise<string[]> {
 	const ids: string[] = [];
-	for (let offset = 0; offset < count; offset += 500) {
-		const batch = Array.from({ length: Math.min(500, count - offset) }, (_, i) => ({
+	// Batches of 100: MAX_BATCH_MUTATION in the deployment's config.
+	for (let offset = 0; offset < count; offset += 100) {
+		const batch = Array.from({ length: Math.min(100, count - offset) }, (_, i) => ({
 			email: `${label}-${offset + i}-${tag()}@bench.example.com`,
 			first_name: label,
 			last_name: String(offset + i),

@@ -147,6 +147,9 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 		RATE_LIMITER_ENABLED: 'false',
 		CACHE_ENABLED: 'false',
 		CACHE_SCHEMA_FREEZE_ENABLED: 'true',
+		MAX_BATCH_MUTATION: '100',
+		// Two Directus processes and their load on two cores trip Directus's pressure limiter (503s) in tests.
+		PRESSURE_LIMITER_ENABLED: 'false',
 		...dbEnv,
 		...options.env,
 	};

@@ -22,10 +22,17 @@ import { handlePostCreate, handlePostUpdate } from '../lib/rules/post-rules.js';
 import { handleReportCreate } from '../lib/rules/report-rules.js';
 import { afterReportCreated } from '../lib/community/reports.js';
 import { onAction } from '../lib/community/after-commit.js';
+import { limitCommunityWrites } from '../lib/limits/route-limits.js';
+import { readLimitRules, WriteLimits, type WriteKind } from '../lib/limits/write-limits.js';
 import { readRealtimeConfig } from '../lib/realtime/config.js';
 import { createRealtimeServer } from '../lib/realtime/server.js';
 import { setRealtime, useRealtime } from '../lib/realtime/use-realtime.js';
 import { registerCommunityCli } from '../lib/setup/cli.js';
+import { afterAccountsDeleted, beforeAccountsDeleted } from '../lib/community/account-deletion.js';
+import { closeGroupClaims, useGroupClaims } from '../lib/community/group-claims.js';
+import { afterPostsDeleted, beforePostsDeleted } from '../lib/community/post-deletion.js';
+import { runRetention } from '../lib/community/retention.js';
+import { handleCourseDelete, refuseGroupDelete } from '../lib/rules/lifecycle-rules.js';
 
 type Payload = Record<string, unknown>;
 type Enrollment = EnrollmentFacts & { user: string };
@@ -40,6 +47,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	init('cli.before', ({ program }) => {
 		registerCommunityCli(program, context, { snapshotsDir: env['COMMUNITY_SNAPSHOTS_PATH'] ?? './snapshots' });
 	});
+	const writeLimits = new WriteLimits(readLimitRules(env), String(env['COMMUNITY_REDIS_PREFIX'] ?? 'lms-community:'), logger);
 	const limitMax = Number(env['COMMUNITY_QUERY_LIMIT_MAX'] ?? DEFAULT_QUERY_LIMIT_MAX);
 	const { ItemsService } = context.services;
 	const readGuard = createReadGuardHooks({
@@ -68,6 +76,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 					},
 				}),
 			);
+		app.use(limitCommunityWrites(writeLimits));
 		app.post('/items/community_messages', idempotentMessageCreate(context));
 	});
 
@@ -83,13 +92,32 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		);
 	}
 
-	filter<Payload>('community_posts.items.create', (payload, _meta, eventContext) => handlePostCreate(payload, eventContext));
-	filter<Payload>('community_posts.items.update', (payload, { keys }, eventContext) => handlePostUpdate(payload, keys, eventContext));
-	filter<Payload>('community_messages.items.create', (payload, _meta, eventContext) => handleMessageCreate(payload, eventContext));
-	filter<Payload>('community_messages.items.update', (payload, { keys }, eventContext) => handleMessageUpdate(payload, keys, eventContext));
+	// Every write through Directus's items (REST, GraphQL, imports, the socket's sends) spends the writer's budget first.
+	const spend = async (kind: WriteKind, { accountability }: { accountability: Accountability | null }) => {
+		if (accountability?.user && accountability.admin !== true) await writeLimits.consume(kind, accountability.user);
+	};
+	filter<Payload>('community_posts.items.create', async (payload, _meta, eventContext) => {
+		await spend('post', eventContext);
+		return handlePostCreate(payload, eventContext);
+	});
+	filter<Payload>('community_posts.items.update', async (payload, { keys }, eventContext) => {
+		await spend('edit', eventContext);
+		return handlePostUpdate(payload, keys, eventContext);
+	});
+	filter<Payload>('community_messages.items.create', async (payload, _meta, eventContext) => {
+		await spend('message', eventContext);
+		return handleMessageCreate(payload, eventContext);
+	});
+	filter<Payload>('community_messages.items.update', async (payload, { keys }, eventContext) => {
+		await spend('edit', eventContext);
+		return handleMessageUpdate(payload, keys, eventContext);
+	});
 	filter<Payload>('community_members.items.update', (payload, { keys }, eventContext) => handleMemberUpdate(payload, keys, eventContext));
 	filter<Payload>('community_groups.items.update', (payload, { keys }, eventContext) => handleGroupUpdate(payload, keys, eventContext));
-	filter<Payload>('community_reports.items.create', (payload, _meta, eventContext) => handleReportCreate(payload, eventContext));
+	filter<Payload>('community_reports.items.create', async (payload, _meta, eventContext) => {
+		await spend('report', eventContext);
+		return handleReportCreate(payload, eventContext);
+	});
 
 	action('community_posts.items.create', ({ key }) => background('post notifications', notifyForPost(context, Number(key))));
 	action('community_posts.items.update', ({ keys, payload }) => {
@@ -134,7 +162,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		const config = readRealtimeConfig(env);
 		background(
 			'socket server start',
-			createRealtimeServer(server, { context, secret: String(env['SECRET']), config, logger }).then((realtime) => {
+			createRealtimeServer(server, { context, secret: String(env['SECRET']), config, logger, limits: writeLimits }).then((realtime) => {
 				setRealtime(realtime);
 				logger.info(`community socket server listening at ${config.path}${config.redisUrl ? ' (Redis adapter)' : ''}`);
 				if (config.benchRelayOnly)
@@ -179,4 +207,41 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		const changed = await syncAllMemberships(context);
 		if (changed > 0) logger.info(`community: ${changed} memberships brought in line with enrollments`);
 	});
+
+	// A person's data over its lifetime (docs/privacy.md): deleting an account keeps everyone's content.
+	filter<Array<string | number>>('users.delete', async (keys, _meta, { database }) => {
+		await beforeAccountsDeleted(database as Knex, keys.map(String));
+		return keys;
+	});
+	registerAction('users.delete', ({ keys }, { accountability }) =>
+		background(
+			'account deletion',
+			afterAccountsDeleted(context.database, (keys as Array<string | number>).map(String), accountability?.user ?? null),
+		),
+	);
+	filter('community_groups.items.delete', () => refuseGroupDelete());
+	filter<Array<string | number>>('courses.items.delete', (keys, _meta, eventContext) => handleCourseDelete(keys, eventContext));
+	filter<Array<string | number>>('community_posts.items.delete', async (keys, _meta, { database }) => {
+		await beforePostsDeleted(database as Knex, keys);
+		return keys;
+	});
+	action('community_posts.items.delete', ({ keys }) => background('thread counts', afterPostsDeleted(context.database, keys)));
+
+	const realtimeConfig = readRealtimeConfig(env);
+	schedule(env['COMMUNITY_RETENTION_CRON'] ?? '0 3 * * *', async () => {
+		const claims = useGroupClaims({
+			knex: context.database,
+			redisUrl: realtimeConfig.redisUrl,
+			redisPrefix: realtimeConfig.redisPrefix,
+			logger,
+		});
+		try {
+			for (const outcome of await runRetention(context.database, claims, null))
+				if (outcome.messages > 0)
+					logger.info(`community retention: group ${outcome.group}: ${outcome.messages} messages (${outcome.action})`);
+		} catch (error) {
+			logger.error(error, 'community: retention run failed');
+		}
+	});
+	action('server.stop', () => background('retention claims close', closeGroupClaims()));
 });

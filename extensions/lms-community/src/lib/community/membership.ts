@@ -164,7 +164,12 @@ export async function syncAllMemberships(context: CommunityContext, now = new Da
 				.select(knex.raw('1')),
 		);
 	// Through the service like every other membership write, so the same hooks revoke the sockets and recount.
-	if (orphans.length > 0) await (await membersAsSystem(context, knex)).updateMany(orphans.map((row) => row.id), { status: 'expired' });
+	if (orphans.length > 0)
+		await (await membersAsSystem(context, knex)).updateMany(
+			orphans.map((row) => row.id),
+			{ status: 'expired' },
+			{ bypassLimits: true },
+		);
 	return changes.length + orphans.length;
 }
 

@@ -123,7 +123,7 @@ export async function resolveReport(
 	let authorMembership: MemberRow | undefined;
 	if (outcome.memberStatus) {
 		assertInstructor(member);
-		authorMembership = await facts.member(knex, report.group, author);
+		authorMembership = author ? await facts.member(knex, report.group, author) : undefined;
 		if (!authorMembership || author === caller.userId || authorMembership.role === 'instructor')
 			throw new InvalidStateError({ reason: 'The author is not a member whose status an instructor can change.' });
 		if (!['active', 'muted', 'banned'].includes(authorMembership.status))
@@ -177,7 +177,8 @@ export async function resolveReport(
 				resolved_at: now,
 				resolution_note: note,
 			},
-			emitAfterCommit,
+			// Every open report on the item, however many people reported it: not a client's batch.
+			{ ...emitAfterCommit, bypassLimits: true },
 		);
 		if (authorMembership && outcome.memberStatus && authorMembership.status !== outcome.memberStatus)
 			await asSystem('community_members').updateOne(authorMembership.id, { status: outcome.memberStatus }, emitAfterCommit);

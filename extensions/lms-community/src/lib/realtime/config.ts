@@ -6,16 +6,18 @@ export interface RealtimeConfig {
 	origins: string[] | '*';
 	/** Largest accepted frame, in bytes (Socket.IO's default is 1 MB). */
 	maxPayloadBytes: number;
-	/** message:send per user: `points` in `seconds`. */
-	sendLimit: { points: number; seconds: number };
-	/** typing:start per user: `points` in `seconds`. */
-	typingLimit: { points: number; seconds: number };
 	/** A typing indicator ends by itself after this long without a refresh. */
 	typingTtlMs: number;
 	/** Presence heartbeat: each instance refreshes its entry this often; an entry dies after 3 beats. */
 	presenceHeartbeatMs: number;
 	/** How often each instance re-checks its sockets' sessions, user status and enrollment dates (batched). */
 	accessRecheckMs: number;
+	/** Live sockets one user may hold across instances; a new one beyond it closes their oldest. */
+	socketsPerUser: number;
+	/** Live sockets from one IP address on one instance (a campus NAT puts many students behind one address). */
+	socketsPerIp: number;
+	/** Take the client address from X-Forwarded-For (Directus's IP_TRUST_PROXY), as behind a balancer. */
+	trustProxy: boolean;
 	/** Largest page of message:sync. */
 	syncPageMax: number;
 	/** Redis URL (Directus's own REDIS); unset: one instance, everything in memory. */
@@ -40,11 +42,12 @@ export function readRealtimeConfig(env: Record<string, unknown>): RealtimeConfig
 		path: String(env['COMMUNITY_SOCKET_PATH'] ?? '/community/socket.io'),
 		origins: origins === '*' ? '*' : origins.split(',').map((o) => new URL(o.trim()).origin),
 		maxPayloadBytes: number(env['COMMUNITY_SOCKET_MAX_PAYLOAD'], 64 * 1024),
-		sendLimit: { points: number(env['COMMUNITY_SEND_LIMIT'], 20), seconds: number(env['COMMUNITY_SEND_LIMIT_SECONDS'], 10) },
-		typingLimit: { points: number(env['COMMUNITY_TYPING_LIMIT'], 10), seconds: number(env['COMMUNITY_TYPING_LIMIT_SECONDS'], 10) },
 		typingTtlMs: number(env['COMMUNITY_TYPING_TTL_MS'], 5_000),
 		presenceHeartbeatMs: number(env['COMMUNITY_PRESENCE_HEARTBEAT_MS'], 10_000),
 		accessRecheckMs: number(env['COMMUNITY_ACCESS_RECHECK_MS'], 5_000),
+		socketsPerUser: number(env['COMMUNITY_SOCKETS_PER_USER'], 10),
+		socketsPerIp: number(env['COMMUNITY_SOCKETS_PER_IP'], 500),
+		trustProxy: String(env['IP_TRUST_PROXY'] ?? 'true') !== 'false',
 		syncPageMax: 200,
 		redisUrl: env['REDIS'] ? String(env['REDIS']) : null,
 		redisPrefix: String(env['COMMUNITY_REDIS_PREFIX'] ?? 'lms-community:'),

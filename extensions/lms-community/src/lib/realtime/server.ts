@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { SchemaOverview } from '@directus/types';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { createClient, type RedisClientType } from 'redis';
 import { Server, type Socket } from 'socket.io';
 import { markRead, type ReadMarker, readMarker } from '../community/chat.js';
@@ -10,11 +9,13 @@ import type { CommunityContext } from '../community/context.js';
 import { joinGroup } from '../community/membership.js';
 import { createReport } from '../community/reports.js';
 import { sendMessage } from '../community/send-message.js';
-import { NotJoinedError, RateLimitedError } from '../errors/index.js';
+import { NotJoinedError } from '../errors/index.js';
+import type { WriteLimits } from '../limits/write-limits.js';
 import { assertCanRead, type MessageRow } from '../rules/facts.js';
 import { loadVisibleGroup } from '../rules/visibility.js';
 import { acknowledged, type ErrorLogger } from './ack.js';
 import { decideRevocations, loadAccessFacts, type WatchedSocket } from './access-watch.js';
+import { clientAddress, socketsOverCap } from './socket-caps.js';
 import { SocketAuthError, verifySocketToken, type SocketIdentity } from './auth.js';
 import type { RealtimeConfig } from './config.js';
 import {
@@ -34,11 +35,15 @@ export interface RealtimeDeps {
 	context: CommunityContext;
 	secret: string;
 	config: RealtimeConfig;
+	/** Per-user budgets shared with REST (the socket attaches Redis to them when it has it). */
+	limits: WriteLimits;
 	logger: ErrorLogger & { info(message: string): void; warn(error: unknown, message?: string): void };
 }
 
 interface SocketData {
 	identity: SocketIdentity;
+	/** The client's address (X-Forwarded-For behind a trusted proxy), for the per-IP cap. */
+	address: string;
 	groups: Set<number>;
 	expiry?: NodeJS.Timeout;
 }
@@ -116,17 +121,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 	let redis: { pub: RedisClientType; sub: RedisClientType; data: RedisClientType } | null = null;
 	let presence: PresenceStore = new MemoryPresence();
-	const limiterOptions = (name: string, limit: { points: number; seconds: number }) => ({
-		keyPrefix: `${config.redisPrefix}rl:${name}`,
-		points: limit.points,
-		duration: limit.seconds,
-	});
-	// In memory: the limits of a single instance, and each instance's fallback while Redis is away.
-	const localSendLimiter = new RateLimiterMemory(limiterOptions('send', config.sendLimit));
-	const localTypingLimiter = new RateLimiterMemory(limiterOptions('typing', config.typingLimit));
-	let sendLimiter: RateLimiterAbstract = localSendLimiter;
-	let typingLimiter: RateLimiterAbstract = localTypingLimiter;
-
+	const { limits } = deps;
 	if (config.redisUrl) {
 		const base = createClient({ url: config.redisUrl }) as RedisClientType;
 		// Presence and rate-limit commands fail fast while Redis is away instead of queueing behind it.
@@ -143,12 +138,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		redis = clients;
 		io.adapter(createAdapter(clients.pub, clients.sub, { key: `${config.redisPrefix}socket.io` }));
 		presence = new RedisPresence(clients.data, config.redisPrefix, instanceId, config.presenceHeartbeatMs);
-		sendLimiter = new RateLimiterRedis({ storeClient: clients.data, useRedisPackage: true, ...limiterOptions('send', config.sendLimit) });
-		typingLimiter = new RateLimiterRedis({
-			storeClient: clients.data,
-			useRedisPackage: true,
-			...limiterOptions('typing', config.typingLimit),
-		});
+		limits.useRedis(clients.data);
 	}
 
 	const emitPresence = (group: number, user: string, online: boolean) => io.to(groupRoom(group)).emit('presence', { group, user, online });
@@ -169,20 +159,6 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		clearTimeout(timer);
 		typing.delete(key);
 		(socket ? socket.to(groupRoom(group)) : io.to(groupRoom(group))).emit('typing', { group, user, typing: false });
-	};
-
-	const consume = async (limiter: RateLimiterAbstract, fallback: RateLimiterMemory, user: string): Promise<void> => {
-		try {
-			await limiter.consume(user);
-		} catch (rejection) {
-			if (rejection instanceof RateLimiterRes) {
-				throw new RateLimitedError({ retry_after: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) });
-			}
-			// The store is away (Redis down): limit on this instance alone rather than refuse everyone.
-			if (limiter === fallback) throw rejection;
-			logger.warn(rejection, 'community socket: rate limit store unavailable, limiting locally');
-			await consume(fallback, fallback, user);
-		}
 	};
 
 	const schema = (): Promise<SchemaOverview> => context.getSchema();
@@ -231,10 +207,11 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 	};
 
 	io.use((socket, next) => {
-		const ip = socket.handshake.address ?? null;
+		const ip = clientAddress(socket.handshake, config.trustProxy);
 		verifySocketToken(socket.handshake.auth?.['token'], deps.secret, knex, ip).then(
 			(identity) => {
 				socket.data.identity = identity;
+				socket.data.address = ip;
 				socket.data.groups = new Set();
 				next();
 			},
@@ -252,6 +229,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		const accountability = () => socket.data.identity.accountability;
 		void socket.join(userRoom(user()));
 		scheduleExpiry(socket);
+		enforceSocketCaps(socket).catch((error) => logger.warn(error, 'community socket: connection caps'));
 
 		const on = (event: string, handler: (payload: unknown) => Promise<unknown>) =>
 			socket.on(event, (payload: unknown, ack: unknown) => {
@@ -262,7 +240,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 		on('auth:refresh', async (payload) => {
 			const { token } = AuthRefresh.parse(payload);
-			const identity = await verifySocketToken(token, deps.secret, knex, socket.handshake.address ?? null);
+			const identity = await verifySocketToken(token, deps.secret, knex, socket.data.address);
 			if (identity.userId !== user()) throw new SocketAuthError('TOKEN_INVALID');
 			socket.data.identity = identity;
 			scheduleExpiry(socket);
@@ -271,6 +249,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 		on('group:join', async (payload) => {
 			const { group } = GroupRef.parse(payload);
+			await limits.consume('join', user());
 			const { member } = await joinGroup(context, group, user());
 			if (!socket.data.groups.has(group)) {
 				socket.data.groups.add(group);
@@ -294,7 +273,6 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		on('message:send', async (payload) => {
 			const input = MessageSend.parse(payload);
 			if (config.benchRelayOnly) return relayWithoutStoring(socket, input);
-			await consume(sendLimiter, localSendLimiter, user());
 			const { id } = await sendMessage(context, accountability(), await schema(), input);
 			return toWireMessage(await knex('community_messages').where({ id }).first());
 		});
@@ -321,6 +299,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 		on('message:sync', async (payload) => {
 			const { group, after, limit } = MessageSync.parse(payload);
+			await limits.consume('sync', user());
 			const member = await loadVisibleGroup(knex, group, user(), accountability().admin);
 			assertCanRead(member);
 			const rows = await knex('community_messages')
@@ -345,7 +324,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 				stopTyping(group, user(), socket);
 				return { group, typing: false };
 			}
-			await consume(typingLimiter, localTypingLimiter, user());
+			await limits.consume('typing', user());
 			const key = `${group}:${user()}`;
 			const wasTyping = typing.has(key);
 			clearTimeout(typing.get(key));
@@ -361,12 +340,14 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 		on('presence:get', async (payload) => {
 			const { group } = GroupRef.parse(payload);
+			await limits.consume('presence', user());
 			requireJoined(socket, group);
 			return { group, online: await presence.online(group) };
 		});
 
 		on('receipt:read', async (payload) => {
 			const { group, message } = ReceiptRead.parse(payload);
+			await limits.consume('read', user());
 			const marker = await markRead(context, { userId: user(), admin: accountability().admin }, group, message);
 			realtime.receiptUpdated(marker, user());
 			return marker;
@@ -390,6 +371,27 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 	io.on('community:revoke', ({ group, user }: { group: number; user: string }) => {
 		revokeLocally(group, user).catch((error) => logger.warn(error, 'community socket: revoke'));
 	});
+
+	/** Beyond the caps the oldest connections close, with a code that says why (a newer device took over). */
+	const enforceSocketCaps = async (socket: CommunitySocket) => {
+		const tooMany = { code: 'TOO_MANY_CONNECTIONS', message: 'A newer connection took this one over.' };
+		const sameAddress = ([...io.sockets.sockets.values()] as CommunitySocket[])
+			.filter((other) => other.data.address === socket.data.address)
+			.map((other) => ({ id: other.id, issued: other.handshake.issued, socket: other }));
+		for (const old of socketsOverCap(sameAddress, config.socketsPerIp)) {
+			old.socket.emit('connection:closed', tooMany);
+			old.socket.disconnect(true);
+		}
+		const sameUser = (await io.in(userRoom(socket.data.identity.userId)).fetchSockets()).map((remote) => ({
+			id: remote.id,
+			issued: remote.handshake.issued,
+			remote,
+		}));
+		for (const old of socketsOverCap(sameUser, config.socketsPerUser)) {
+			old.remote.emit('connection:closed', tooMany);
+			old.remote.disconnect(true);
+		}
+	};
 
 	/** A terminal answer: the client must not reconnect with this token (docs/realtime.md). */
 	const endSocket = (socket: CommunitySocket, code: 'SESSION_ENDED' | 'USER_INACTIVE') => {

@@ -72,7 +72,9 @@ export async function notifyAsSystem(
 		schema: await context.getSchema({ database: knex }),
 		accountability: null,
 	});
+	// The system's own fan-out is not a client's batch: MAX_BATCH_MUTATION is for requests.
 	await notificationsAsSystem.createMany(
 		rows.map((row) => ({ ...row, post: row.post ?? null, message: row.message ?? null, data: row.data ?? null })),
+		{ bypassLimits: true },
 	);
 }

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { writeKindOfRoute } from './route-limits.js';
+import { DEFAULT_LIMITS, readLimitRules, WriteLimits } from './write-limits.js';
+
+const logger = { warn: () => undefined };
+
+describe('WriteLimits', () => {
+	it('answers RATE_LIMITED with the wait once a budget is spent, per user and per kind', async () => {
+		const limits = new WriteLimits({ ...DEFAULT_LIMITS, reaction: { points: 2, seconds: 30 } }, 'test:', logger);
+		await limits.consume('reaction', 'ann');
+		await limits.consume('reaction', 'ann');
+		await expect(limits.consume('reaction', 'ann')).rejects.toMatchObject({ extensions: { retry_after: 30 }, code: 'RATE_LIMITED' });
+		await limits.consume('reaction', 'bob');
+		await limits.consume('post', 'ann');
+	});
+
+	it('reads each budget from the env, keeping the older message names', () => {
+		const rules = readLimitRules({ COMMUNITY_SEND_LIMIT: '5', COMMUNITY_SEND_LIMIT_SECONDS: '2', COMMUNITY_SYNC_LIMIT: '7' });
+		expect(rules.message).toEqual({ points: 5, seconds: 2 });
+		expect(rules.sync).toEqual({ points: 7, seconds: DEFAULT_LIMITS.sync.seconds });
+		expect(rules.typing).toEqual(DEFAULT_LIMITS.typing);
+	});
+});
+
+describe('writeKindOfRoute', () => {
+	it('maps every /community write to its budget, and reads to none', () => {
+		expect(writeKindOfRoute('POST', '/community/groups/4/join')).toBe('join');
+		expect(writeKindOfRoute('POST', '/community/groups/4/read')).toBe('read');
+		expect(writeKindOfRoute('POST', '/community/posts/9/reactions')).toBe('reaction');
+		expect(writeKindOfRoute('DELETE', '/community/posts/9/reactions/%F0%9F%91%8D')).toBe('reaction');
+		expect(writeKindOfRoute('POST', '/community/reports')).toBe('report');
+		expect(writeKindOfRoute('GET', '/community/me/groups')).toBe(null);
+	});
+});

@@ -1,0 +1,20 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** The client's address: the peer, or the first X-Forwarded-For hop when the proxy is trusted. */
+export function clientAddress(handshake: { address: string; headers: IncomingHttpHeaders }, trustProxy: boolean): string {
+	const forwarded = handshake.headers['x-forwarded-for'];
+	const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+	return trustProxy && first ? first : handshake.address;
+}
+
+export interface LiveSocket {
+	id: string;
+	/** When the socket connected (epoch ms). */
+	issued: number;
+}
+
+/** The oldest sockets to close so that at most `cap` stay, the newest kept. */
+export function socketsOverCap<T extends LiveSocket>(sockets: T[], cap: number): T[] {
+	if (sockets.length <= cap) return [];
+	return [...sockets].sort((a, b) => a.issued - b.issued).slice(0, sockets.length - cap);
+}
