@@ -115,6 +115,26 @@ describe('checkReadQuery on a guarded collection', () => {
 	});
 });
 
+describe("instructors' view of e-mail addresses", () => {
+	const instructor = { schema, limitMax: 100, profileFields: [...PUBLIC_PROFILE_FIELDS, 'email'] };
+	const refusalFor = (collection: string, query: Query) => {
+		try {
+			checkReadQuery(collection, query, instructor);
+		} catch (error) {
+			return (error as { extensions?: { reason?: string } }).extensions?.reason;
+		}
+		return 'passed';
+	};
+	it('may read e-mail (blanked later outside their groups) but never filter, sort or group on it', () => {
+		expect(refusalFor('community_messages', { fields: ['sender.email'] })).toBe('passed');
+		expect(refusalFor('directus_users', { fields: ['email'] })).toBe('passed');
+		expect(refusalFor('directus_users', { filter: { email: { _eq: 'a@b.c' } } })).toBe('filtering on email of directus_users');
+		expect(refusalFor('directus_users', { sort: ['email'] })).toBe('sort on email of directus_users');
+		expect(refusalFor('directus_users', { group: ['email'] })).toBe('groupBy on email of directus_users');
+		expect(refusalFor('directus_files', { fields: ['uploaded_by.email'] })).toBe('the field email of directus_users');
+	});
+});
+
 describe('checkReadQuery outside the policy', () => {
 	it("leaves Directus's permissions to decide, but not paths into profiles or guarded collections", () => {
 		expect(refusal('directus_files', { fields: ['*', 'uploaded_by.first_name'], filter: { type: { _eq: 'x' } } })).toBe('passed');

@@ -1,5 +1,6 @@
 import type { Query, SchemaOverview } from '@directus/types';
 import { QueryNotAllowedError } from '../errors/index.js';
+import { PUBLIC_PROFILE_FIELDS } from './row-filters.js';
 import {
 	AGGREGATE_FUNCTIONS,
 	DATE_FUNCTIONS,
@@ -86,10 +87,13 @@ class QueryChecker {
 			refuse(`${name} must be between 0 and ${max}`);
 	}
 
-	/** The rule a collection is read under: the policy's, a profile's, or none (Directus's permissions). */
-	private rule(collection: string): CollectionRule | null {
+	/**
+	 * The rule a collection is read under: the policy's, a profile's, or none (Directus's permissions). An
+	 * instructor's extra profile field (e-mail) may be read, never filtered, sorted, grouped or searched on.
+	 */
+	private rule(collection: string, forOutput = false): CollectionRule | null {
 		if (collection === OWN_RECORD) return null;
-		if (collection === USERS) return { ...ruleFor(USERS)!, fields: this.options.profileFields };
+		if (collection === USERS) return { ...ruleFor(USERS)!, fields: forOutput ? this.options.profileFields : PUBLIC_PROFILE_FIELDS };
 		return ruleFor(collection);
 	}
 
@@ -102,7 +106,7 @@ class QueryChecker {
 	private fieldPath(collection: string, segments: string[], prefix: string): string[] {
 		const [head, ...rest] = segments;
 		if (head === undefined) return [];
-		const rule = this.rule(collection);
+		const rule = this.rule(collection, true);
 		if (head === '*') {
 			if (!rule) return rest.length === 0 ? [prefix + '*'] : [prefix + '*', ...this.allRelations(collection, rest, prefix)];
 			// Like Directus's `*`: own columns and the id lists of one-to-many relations (scoped through deep).
@@ -121,12 +125,19 @@ class QueryChecker {
 		if (relation) {
 			this.assertRelationReadable(collection, head, relation);
 			if (rest.length === 0) return [prefix + head];
-			return this.fieldPath(relation.collection, rest, `${prefix}${head}.`);
+			// Profiles reached through a collection outside the policy (a file's uploader) are public only:
+			// the e-mail blanking after the read walks the policy's relations, not Directus's.
+			const checker = relation.collection === USERS && !isGuardedCollection(collection) ? this.publicOnly() : this;
+			return checker.fieldPath(relation.collection, rest, `${prefix}${head}.`);
 		}
 		if (!rule) return [prefix + segments.join('.')];
 		if (!rule.fields.includes(head)) refuse(`the field ${head} of ${collection}`);
 		if (rest.length > 0) refuse(`${head} of ${collection} is not a relation`);
 		return [prefix + head];
+	}
+
+	private publicOnly(): QueryChecker {
+		return new QueryChecker({ ...this.options, profileFields: PUBLIC_PROFILE_FIELDS });
 	}
 
 	/** `*.x` on a collection outside the policy: every relation, each checked. */
