@@ -54,7 +54,14 @@ export async function notifyForPost(context: CommunityContext, postId: number): 
 	if (!post) return;
 	if (post.status === 'published') {
 		const thread = post.parent === null ? null : await facts.post(knex, post.parent);
-		await notifyAsSystem(context, knex, draftsForPublishedPost(post, thread?.author ?? null));
+		// An edit approved after review publishes the post again: nobody hears twice of the same reply or mention.
+		const told: Array<{ recipient: string; type: string }> = await knex('community_notifications')
+			.select('recipient', 'type')
+			.where({ post: post.id })
+			.whereIn('type', ['post_reply', 'mention']);
+		const already = new Set(told.map((row) => `${row.recipient}:${row.type}`));
+		const drafts = draftsForPublishedPost(post, thread?.author ?? null).filter((draft) => !already.has(`${draft.recipient}:${draft.type}`));
+		await notifyAsSystem(context, knex, drafts);
 	} else if (post.status === 'pending') {
 		const moderators: Array<{ user: string }> = await knex('community_members')
 			.select('user')
@@ -109,16 +116,18 @@ export async function moderatePost(
 			reason: `Only pending posts can be ${decision === 'approve' ? 'approved' : 'rejected'}; this one is ${(await facts.post(knex, postId))?.status}.`,
 		});
 	const updated = presentPost((await facts.post(knex, postId))!);
-	await notifyAsSystem(context, knex, [
-		{
-			recipient: post.author,
-			actor: caller.userId,
-			group: post.group,
-			type: decision === 'approve' ? 'post_approved' : 'post_rejected',
-			post: postId,
-			data: note ? { note } : null,
-		},
-	]);
+	// An author whose account is gone has no one to tell.
+	if (post.author)
+		await notifyAsSystem(context, knex, [
+			{
+				recipient: post.author,
+				actor: caller.userId,
+				group: post.group,
+				type: decision === 'approve' ? 'post_approved' : 'post_rejected',
+				post: postId,
+				data: note ? { note } : null,
+			},
+		]);
 	if (decision === 'approve') await notifyForPost(context, postId);
 	return updated;
 }
@@ -214,7 +223,7 @@ export async function setReaction(
 			.where({ post: postId, user: caller.userId });
 		return { state: { reaction_counts: counts, mine: mine.map((m) => m.emoji).sort() }, added };
 	});
-	if (added)
+	if (added && post.author)
 		await notifyAsSystem(context, knex, [
 			{ recipient: post.author, actor: caller.userId, group: post.group, type: 'post_reaction', post: postId, data: { emoji } },
 		]);

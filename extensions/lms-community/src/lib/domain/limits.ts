@@ -1,6 +1,7 @@
 /** Input limits. Documented in docs/rest-api.md; the socket uses the same ones. */
 export const LIMITS = {
 	postTitle: 200,
+	groupName: 200,
 	postBody: 20_000,
 	messageBody: 4_000,
 	moderationNote: 2_000,

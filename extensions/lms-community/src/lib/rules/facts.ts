@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { enrollmentGivesAccess, type EnrollmentFacts, type MemberRole, type MemberStatus } from '../access/scope.js';
+import type { PostStatus } from '../domain/posts.js';
 import {
 	ForbiddenError,
 	GroupArchivedError,
@@ -35,9 +36,10 @@ export interface MemberRow {
 export interface PostRow {
 	id: number;
 	group: number;
-	author: string;
+	/** null once the author's account is deleted or their data erased (docs/privacy.md). */
+	author: string | null;
 	parent: number | null;
-	status: 'draft' | 'pending' | 'published' | 'rejected' | 'hidden' | 'deleted';
+	status: PostStatus;
 	locked: boolean | number;
 	pinned: boolean | number;
 	title: string | null;
@@ -47,7 +49,8 @@ export interface PostRow {
 export interface MessageRow {
 	id: number | string;
 	group: number;
-	sender: string;
+	/** null once the sender's account is deleted or their data erased (docs/privacy.md). */
+	sender: string | null;
 	seq: number | string;
 	deleted_at: unknown;
 	hidden_at: unknown;
@@ -57,7 +60,8 @@ export interface MessageRow {
 export interface ReportRow {
 	id: number;
 	group: number;
-	reporter: string;
+	/** null once the reporter's account is deleted or their data erased. */
+	reporter: string | null;
 	post: number | null;
 	message: number | null;
 	reason: string;

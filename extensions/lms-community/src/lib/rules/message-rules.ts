@@ -12,7 +12,7 @@ import {
 } from '../errors/index.js';
 import { callerOf, personWriting, singleKey } from './caller.js';
 import { nowIso, timeOf } from './clock.js';
-import { assertCanWrite, assertModerator, facts, flag } from './facts.js';
+import { assertCanWrite, assertModerator, facts, flag, type MessageRow } from './facts.js';
 import { parseId, parseInput, withoutSelfReference } from './parse-input.js';
 import { requireBody, type RuleContext } from './post-rules.js';
 import { MessageCreateInput, MessageUpdateInput } from './schemas.js';
@@ -28,6 +28,9 @@ export async function takeNextSeq(trx: Knex, groupId: number): Promise<number> {
 	const row = await trx('community_groups').select('last_seq').where({ id: groupId }).first();
 	return Number(row.last_seq);
 }
+
+/** A message others may reply to: neither deleted nor hidden pending review. */
+const takesReplies = (message: Pick<MessageRow, 'deleted_at' | 'hidden_at'>): boolean => !message.deleted_at && !message.hidden_at;
 
 /** Seconds still to wait under slow mode, 0 when the caller may send. */
 export function slowModeWait(lastSentAt: number | null, slowModeSeconds: number, now: number): number {
@@ -65,8 +68,8 @@ export async function handleMessageCreate(
 	const body = requireBody(input.body, LIMITS.messageBody);
 	if (input.reply_to) {
 		const original = await facts.message(trx, input.reply_to);
-		// A message hidden from the caller is referenced like one that does not exist.
-		if (!original || original.group !== input.group || !seesMessage(context, original, caller.userId))
+		// Deleted and hidden messages take no replies, not even from their sender or moderators: answered as missing ones.
+		if (!original || original.group !== input.group || !seesMessage(context, original, caller.userId) || !takesReplies(original))
 			throw new InvalidReferenceError({ reason: 'reply_to: must be a message of the same group' });
 	}
 

@@ -1,6 +1,7 @@
 import type { Accountability } from '@directus/types';
 import type { Knex } from 'knex';
 import { LIMITS } from '../domain/limits.js';
+import { decidePostWrite, type PostRefusal, type PostStatus, type PostWrite } from '../domain/posts.js';
 import { checkBody } from '../domain/text.js';
 import {
 	AuthenticationRequiredError,
@@ -16,7 +17,7 @@ import {
 } from '../errors/index.js';
 import { callerOf, personWriting, singleKey, storedKeys } from './caller.js';
 import { nowIso } from './clock.js';
-import { assertCanWrite, assertModerator, facts, flag, type PostRow } from './facts.js';
+import { assertCanWrite, assertModerator, facts, flag, type MemberContext, type PostRow } from './facts.js';
 import { parseId, parseInput, withoutSelfReference } from './parse-input.js';
 import { PostCreateInput, PostUpdateInput } from './schemas.js';
 import { loadVisibleGroup, loadVisiblePost } from './visibility.js';
@@ -31,7 +32,35 @@ export function requireBody(value: unknown, max: number): string {
 	const checked = checkBody(value, max);
 	if (checked.ok) return checked.text;
 	if (checked.reason === 'too_long') throw new BodyTooLongError({ max });
-	throw new InvalidPayloadError({ reason: checked.reason === 'empty' ? 'body: must not be empty' : 'body: must be text' });
+	throw new InvalidPayloadError({ reason: `body: ${BODY_PROBLEMS[checked.reason]}` });
+}
+
+const BODY_PROBLEMS = {
+	empty: 'must not be empty',
+	not_text: 'must be text',
+	control_character: 'must not contain control characters',
+} as const;
+
+const PARENT_EXPECTED = 'parent: must be a published thread starter of the same group';
+
+const REFUSALS: Record<PostRefusal, () => Error> = {
+	THREAD_LOCKED: () => new ThreadLockedError(),
+	STUDENT_POSTS_DISABLED: () => new StudentPostsDisabledError(),
+	PARENT_NOT_OPEN: () => new InvalidReferenceError({ reason: PARENT_EXPECTED }),
+	NOT_SUBMITTABLE: () => new InvalidStateError({ reason: 'Only drafts and rejected posts are published by their author.' }),
+};
+
+/** The status a member's write leaves a post in (domain/posts.ts), or the error of the rule it breaks. */
+function statusAfter(write: PostWrite, context: MemberContext, thread: PostRow | null | undefined): PostStatus {
+	const decision = decidePostWrite(write, {
+		moderator: context.moderator,
+		requirePostApproval: flag(context.group.require_post_approval),
+		allowStudentPosts: flag(context.group.allow_student_posts),
+		// A reply whose thread row is gone has no open thread.
+		thread: thread === null ? null : { status: thread?.status ?? 'deleted', locked: flag(thread?.locked) },
+	});
+	if (decision.ok) return decision.status;
+	throw REFUSALS[decision.refusal]();
 }
 
 /** `reply_count` and `last_activity_at` of the thread starter move in the same transaction as the reply. */
@@ -72,26 +101,20 @@ export async function handlePostCreate(
 	const context = await loadVisibleGroup(trx, input.group, caller.userId, false);
 	assertCanWrite(context);
 
+	let thread: PostRow | null = null;
 	if (input.parent) {
-		const parent = await facts.post(trx, input.parent);
-		if (!parent || parent.group !== input.group || parent.parent !== null || parent.status !== 'published') {
-			throw new InvalidReferenceError({ reason: 'parent: must be a published thread starter of the same group' });
-		}
-		if (flag(parent.locked) && !context.moderator) throw new ThreadLockedError();
-	} else {
-		if (!input.title || input.title.trim().length === 0) throw new InvalidPayloadError({ reason: 'title: a thread starter needs a title' });
-		if (!context.moderator && !flag(context.group.allow_student_posts)) throw new StudentPostsDisabledError();
+		thread = (await facts.post(trx, input.parent)) ?? null;
+		if (!thread || thread.group !== input.group || thread.parent !== null) throw new InvalidReferenceError({ reason: PARENT_EXPECTED });
+	} else if (!input.title) {
+		throw new InvalidPayloadError({ reason: 'title: a thread starter needs a title' });
 	}
-
-	const wantsDraft = input.status === 'draft';
-	const needsApproval = !context.moderator && flag(context.group.require_post_approval);
-	const status = wantsDraft ? 'draft' : needsApproval ? 'pending' : 'published';
+	const status = statusAfter({ kind: 'create', draft: input.status === 'draft' }, context, thread);
 	if (input.parent && status === 'published') await bumpThread(trx, input.parent, 1);
 
 	return {
 		group: input.group,
 		parent: input.parent ?? null,
-		title: input.parent ? null : input.title!.trim(),
+		title: input.parent ? null : input.title,
 		body: requireBody(input.body, LIMITS.postBody),
 		status,
 		author: caller.userId,
@@ -105,9 +128,10 @@ export async function handlePostCreate(
 }
 
 /**
- * Changing posts. Authors edit title and body (marking `edited_at`), publish their drafts and delete their
- * posts; the group's moderators delete any post and pin or lock threads. Deleted posts stay deleted.
- * Approval and rejection go through /community/posts/:id/approve|reject, not through a status write.
+ * Changing posts. Authors edit title and body (marking `edited_at`), submit their drafts and rejected posts,
+ * and delete their posts; every edit and submission passes the group's rules again (domain/posts.ts: review,
+ * locks, student threads). The group's moderators delete any post and pin or lock threads. Deleted posts
+ * stay deleted. Approval and rejection go through /community/posts/:id/approve|reject, not a status write.
  */
 export async function handlePostUpdate(
 	payload: Record<string, unknown>,
@@ -140,14 +164,20 @@ export async function handlePostUpdate(
 		if (input.pinned !== undefined) update['pinned'] = input.pinned;
 		if (input.locked !== undefined) update['locked'] = input.locked;
 	}
-	if (input.title !== undefined || input.body !== undefined) {
+	const edits = input.title !== undefined || input.body !== undefined;
+	if (edits || input.status === 'published') {
 		if (!isAuthor) throw new NotOwnerError();
 		assertCanWrite(context);
+		const thread = post.parent === null ? null : await facts.post(trx, post.parent);
+		const write: PostWrite = input.status === 'published' ? { kind: 'submit', from: post.status } : { kind: 'edit', from: post.status };
+		const status = statusAfter(write, context, thread);
+		if (status !== post.status) update['status'] = status;
+	}
+	if (edits) {
 		if (input.body !== undefined) update['body'] = requireBody(input.body, LIMITS.postBody);
 		if (input.title !== undefined) {
-			if (post.parent === null && (!input.title || input.title.trim() === ''))
-				throw new InvalidPayloadError({ reason: 'title: a thread starter needs a title' });
-			update['title'] = post.parent === null ? input.title!.trim() : null;
+			if (post.parent === null && !input.title) throw new InvalidPayloadError({ reason: 'title: a thread starter needs a title' });
+			update['title'] = post.parent === null ? input.title : null;
 		}
 		update['edited_at'] = nowIso();
 		update['last_activity_at'] = update['edited_at'];
@@ -155,11 +185,6 @@ export async function handlePostUpdate(
 	if (input.status === 'deleted') {
 		if (!isAuthor) assertModerator(context);
 		update['status'] = 'deleted';
-	} else if (input.status === 'published') {
-		if (!isAuthor) throw new NotOwnerError();
-		if (post.status !== 'draft') throw new InvalidStateError({ reason: 'Only drafts are published by their author.' });
-		assertCanWrite(context);
-		update['status'] = !context.moderator && flag(context.group.require_post_approval) ? 'pending' : 'published';
 	}
 	if (typeof update['status'] === 'string') await adjustThreadForStatus(trx, post, update['status'] as PostRow['status']);
 	return update;

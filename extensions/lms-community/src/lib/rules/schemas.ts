@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../domain/limits.js';
+import { checkPlainText, type TextLines } from '../domain/text.js';
 
 /** PostgreSQL's `integer`: the type of every id column the bundle looks ids up in (snapshots/*.yaml). */
 export const MAX_ID = 2_147_483_647;
@@ -29,12 +30,28 @@ export const Seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const ClientId = z.string().trim().min(1).max(LIMITS.clientId);
 
+const PLAIN_TEXT_PROBLEMS = {
+	not_text: () => 'must be text',
+	too_long: (max: number) => `at most ${max} characters`,
+	control_character: (_max: number, lines: TextLines) =>
+		lines === 'single' ? 'must be one line without control characters' : 'must not contain control characters',
+} as const;
+
+/** Titles, names and notes (domain/text.ts `checkPlainText`): trimmed, at most `max` characters, no control characters. */
+export const PlainText = (max: number, lines: TextLines) =>
+	z.unknown().transform((value, context) => {
+		const checked = checkPlainText(value, max, lines);
+		if (checked.ok) return checked.text;
+		context.addIssue({ code: z.ZodIssueCode.custom, message: PLAIN_TEXT_PROBLEMS[checked.reason](max, lines) });
+		return z.NEVER;
+	});
+
 /** What a member may send when creating a post over REST. */
 export const PostCreateInput = z
 	.object({
 		group: Id,
 		parent: Id.nullish(),
-		title: z.string().max(LIMITS.postTitle).nullish(),
+		title: PlainText(LIMITS.postTitle, 'single').nullish(),
 		body: z.unknown(),
 		/** A wish: `draft` or `published` (which may become `pending`); other states are the server's. */
 		status: z.string().optional(),
@@ -45,7 +62,7 @@ export type PostCreateInput = z.infer<typeof PostCreateInput>;
 /** What an author may change on their post; moderators may also pin, lock and delete. */
 export const PostUpdateInput = z
 	.object({
-		title: z.string().max(LIMITS.postTitle).nullish(),
+		title: PlainText(LIMITS.postTitle, 'single').nullish(),
 		body: z.unknown().optional(),
 		status: z.string().optional(),
 		pinned: z.boolean().optional(),
@@ -84,7 +101,7 @@ export type MemberUpdateInput = z.infer<typeof MemberUpdateInput>;
 
 export const GroupUpdateInput = z
 	.object({
-		name: z.string().trim().min(1).max(200).optional(),
+		name: PlainText(LIMITS.groupName, 'single').pipe(z.string().min(1, 'must not be empty')).optional(),
 		description: z.string().max(LIMITS.postBody).nullish(),
 		require_post_approval: z.boolean().optional(),
 		allow_student_posts: z.boolean().optional(),
@@ -98,7 +115,7 @@ export type GroupUpdateInput = z.infer<typeof GroupUpdateInput>;
 export const ReadMarkerInput = z.object({ message: Id }).strict();
 export type ReadMarkerInput = z.infer<typeof ReadMarkerInput>;
 
-export const ModerationNoteInput = z.object({ note: z.string().trim().max(LIMITS.moderationNote).optional() }).strict();
+export const ModerationNoteInput = z.object({ note: PlainText(LIMITS.moderationNote, 'multi').optional() }).strict();
 export type ModerationNoteInput = z.infer<typeof ModerationNoteInput>;
 
 export const ReactionInput = z.object({ emoji: z.string().min(1).max(32) }).strict();
@@ -118,7 +135,7 @@ export const ReportCreateInput = z
 		post: Id.nullish(),
 		message: Id.nullish(),
 		reason: z.enum(REPORT_REASONS),
-		note: z.string().trim().max(LIMITS.moderationNote).nullish(),
+		note: PlainText(LIMITS.moderationNote, 'multi').nullish(),
 	})
 	.strict()
 	.refine((input) => (input.post ? 1 : 0) + (input.message ? 1 : 0) === 1, { message: 'report exactly one post or one message' });
@@ -129,7 +146,7 @@ export const ReportResolveInput = z
 	.object({
 		action: z.enum(['keep', 'hide', 'delete']),
 		author: z.enum(['mute', 'ban']).nullish(),
-		note: z.string().trim().max(LIMITS.moderationNote).nullish(),
+		note: PlainText(LIMITS.moderationNote, 'multi').nullish(),
 	})
 	.strict();
 export type ReportResolveInput = z.infer<typeof ReportResolveInput>;
@@ -140,3 +157,43 @@ export type QueueQuery = z.infer<typeof QueueQuery>;
 
 export const ActivityQuery = z.object({ days: z.coerce.number().int().min(1).max(180).default(28) }).strict();
 export type ActivityQuery = z.infer<typeof ActivityQuery>;
+
+/** A user id in a URL: a uuid, or `me` for the caller. */
+export const UserRef = z.union([z.literal('me'), z.string().uuid('expected a user id (uuid) or "me"')]);
+export type UserRef = z.infer<typeof UserRef>;
+
+export const EXPORT_KINDS = [
+	'memberships',
+	'posts',
+	'messages',
+	'reactions',
+	'post_views',
+	'reports',
+	'notifications',
+	'read_markers',
+] as const;
+
+/** Query string of GET /community/users/:id/export: JSON of every kind, or CSV of one. */
+export const ExportQuery = z
+	.object({ format: z.enum(['json', 'csv']).default('json'), kind: z.enum(EXPORT_KINDS).optional() })
+	.strict()
+	.refine((query) => query.format !== 'csv' || query.kind !== undefined, { message: 'kind: CSV exports one kind at a time', path: ['kind'] });
+export type ExportQuery = z.infer<typeof ExportQuery>;
+
+export const EraseInput = z.object({}).strict();
+export type EraseInput = z.infer<typeof EraseInput>;
+
+/** Which groups to archive: by id, by course, or those whose course ended before a date (a term). */
+export const ArchiveInput = z
+	.object({
+		groups: z.array(Id).min(1).max(500).optional(),
+		courses: z.array(Id).min(1).max(500).optional(),
+		ended_before: z.string().datetime({ offset: true }).optional(),
+	})
+	.strict()
+	.refine((input) => input.groups || input.courses || input.ended_before, { message: 'name groups, courses or ended_before' });
+export type ArchiveInput = z.infer<typeof ArchiveInput>;
+
+/** DELETE /community/groups/:id: the confirmation the preview gives, and whether the course goes too. */
+export const GroupDeleteInput = z.object({ confirm: z.string().max(100), course: z.boolean().optional() }).strict();
+export type GroupDeleteInput = z.infer<typeof GroupDeleteInput>;
