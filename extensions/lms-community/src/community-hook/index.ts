@@ -22,6 +22,7 @@ import { handlePostCreate, handlePostUpdate } from '../lib/rules/post-rules.js';
 import { handleReportCreate } from '../lib/rules/report-rules.js';
 import { afterReportCreated } from '../lib/community/reports.js';
 import { onAction } from '../lib/community/after-commit.js';
+import { answerDatabaseUnavailable } from '../lib/errors/unavailable.js';
 import { limitCommunityWrites } from '../lib/limits/route-limits.js';
 import { readLimitRules, WriteLimits, type WriteKind } from '../lib/limits/write-limits.js';
 import { readRealtimeConfig } from '../lib/realtime/config.js';
@@ -79,6 +80,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		app.use(limitCommunityWrites(writeLimits));
 		app.post('/items/community_messages', idempotentMessageCreate(context));
 	});
+	init('routes.custom.after', ({ app }) => app.use(answerDatabaseUnavailable));
 
 	if (readPolicyOn) {
 		filter<Query>('items.query', (query, { collection }, eventContext) => readGuard.itemsQuery(query, collection, eventContext));
@@ -92,32 +94,29 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		);
 	}
 
-	// Every write through Directus's items (REST, GraphQL, imports, the socket's sends) spends the writer's budget first.
-	const spend = async (kind: WriteKind, { accountability }: { accountability: Accountability | null }) => {
+	// Every write through Directus's items (REST, GraphQL, imports, the socket's sends) that its rules accept
+	// spends the writer's budget before it is stored: the budget counts writes, not refused attempts.
+	const spend = async <T>(kind: WriteKind, { accountability }: { accountability: Accountability | null }, accepted: T): Promise<T> => {
 		if (accountability?.user && accountability.admin !== true) await writeLimits.consume(kind, accountability.user);
+		return accepted;
 	};
-	filter<Payload>('community_posts.items.create', async (payload, _meta, eventContext) => {
-		await spend('post', eventContext);
-		return handlePostCreate(payload, eventContext);
-	});
-	filter<Payload>('community_posts.items.update', async (payload, { keys }, eventContext) => {
-		await spend('edit', eventContext);
-		return handlePostUpdate(payload, keys, eventContext);
-	});
-	filter<Payload>('community_messages.items.create', async (payload, _meta, eventContext) => {
-		await spend('message', eventContext);
-		return handleMessageCreate(payload, eventContext);
-	});
-	filter<Payload>('community_messages.items.update', async (payload, { keys }, eventContext) => {
-		await spend('edit', eventContext);
-		return handleMessageUpdate(payload, keys, eventContext);
-	});
+	filter<Payload>('community_posts.items.create', async (payload, _meta, eventContext) =>
+		spend('post', eventContext, await handlePostCreate(payload, eventContext)),
+	);
+	filter<Payload>('community_posts.items.update', async (payload, { keys }, eventContext) =>
+		spend('edit', eventContext, await handlePostUpdate(payload, keys, eventContext)),
+	);
+	filter<Payload>('community_messages.items.create', async (payload, _meta, eventContext) =>
+		spend('message', eventContext, await handleMessageCreate(payload, eventContext)),
+	);
+	filter<Payload>('community_messages.items.update', async (payload, { keys }, eventContext) =>
+		spend('edit', eventContext, await handleMessageUpdate(payload, keys, eventContext)),
+	);
 	filter<Payload>('community_members.items.update', (payload, { keys }, eventContext) => handleMemberUpdate(payload, keys, eventContext));
 	filter<Payload>('community_groups.items.update', (payload, { keys }, eventContext) => handleGroupUpdate(payload, keys, eventContext));
-	filter<Payload>('community_reports.items.create', async (payload, _meta, eventContext) => {
-		await spend('report', eventContext);
-		return handleReportCreate(payload, eventContext);
-	});
+	filter<Payload>('community_reports.items.create', async (payload, _meta, eventContext) =>
+		spend('report', eventContext, await handleReportCreate(payload, eventContext)),
+	);
 
 	action('community_posts.items.create', ({ key }) => background('post notifications', notifyForPost(context, Number(key))));
 	action('community_posts.items.update', ({ keys, payload }) => {
