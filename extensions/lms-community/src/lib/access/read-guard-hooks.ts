@@ -1,6 +1,6 @@
 import type { Accountability, Query, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
-import { ForbiddenError, QueryNotAllowedError } from '../errors/index.js';
+import { ForbiddenError } from '../errors/index.js';
 import { accessContextFor, type AccessContext } from './access-context.js';
 import { checkReadQuery, OWN_RECORD } from './query-check.js';
 import { andFilters, scopeReadQuery } from './query-scope.js';
@@ -103,4 +103,3 @@ function isOwnRecordQuery(filter: Filter | undefined, userId: string): boolean {
 	return keys.length === 1 && !!id && Object.keys(id).length === 1 && id['_eq'] === userId;
 }
 
-export { QueryNotAllowedError };

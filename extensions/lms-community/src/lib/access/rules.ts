@@ -7,7 +7,7 @@ import { SCOPED_COLLECTIONS } from './row-filters.js';
  * Directus 12's Core licence refuses custom permission rules (item filters, field lists, validation,
  * presets: `custom_permission_rules_enabled`), and silently ignores such rows when they exist. So these
  * permissions open whole collections only, and the rows and fields each caller really gets are decided by
- * the bundle's read guard (row-filters.ts, query-guard.ts), which works the same under any licence.
+ * the bundle's read policy (read-policy.ts, row-filters.ts; docs/security.md), which works the same under any licence.
  */
 
 export type PermissionAction = 'create' | 'read' | 'update' | 'delete';
