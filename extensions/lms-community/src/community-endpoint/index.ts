@@ -1,15 +1,20 @@
+import { once } from 'node:events';
 import { defineEndpoint } from '@directus/extensions-sdk';
 import type { Accountability } from '@directus/types';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { markNotificationsRead, markRead, myGroups } from '../lib/community/chat.js';
 import { joinGroup, leaveGroup } from '../lib/community/membership.js';
 import { groupActivity, groupMembers, moderationQueue } from '../lib/community/moderation.js';
 import { moderatePost, recordView, setReaction, setThreadFlag } from '../lib/community/posts.js';
 import { createReport, resolveReport } from '../lib/community/reports.js';
-import { requireUser } from '../lib/rules/caller.js';
+import { requireUser, type SignedInCaller } from '../lib/rules/caller.js';
 import { parseId, parseInput } from '../lib/rules/parse-input.js';
 import {
 	ActivityQuery,
+	ArchiveInput,
+	EraseInput,
+	ExportQuery,
+	GroupDeleteInput,
 	ModerationNoteInput,
 	NotificationsReadInput,
 	QueueQuery,
@@ -17,9 +22,31 @@ import {
 	ReadMarkerInput,
 	ReportCreateInput,
 	ReportResolveInput,
+	UserRef,
 } from '../lib/rules/schemas.js';
 import { useRealtime } from '../lib/realtime/use-realtime.js';
 import { BUNDLE_VERSION } from '../lib/version.js';
+import { eraseUser } from '../lib/community/erasure.js';
+import { planExport, type ExportSink } from '../lib/community/export.js';
+import { useGroupClaims } from '../lib/community/group-claims.js';
+import { archiveGroups, deleteGroup, groupDeletionPreview } from '../lib/community/group-lifecycle.js';
+import { runRetention } from '../lib/community/retention.js';
+import { ForbiddenError, InvalidPayloadError } from '../lib/errors/index.js';
+import { readRealtimeConfig } from '../lib/realtime/config.js';
+
+/** The person a /users/:id route is about: a user id, or `me`. */
+function userParam(req: Request, caller: SignedInCaller): string {
+	const parsed = UserRef.safeParse(req.params['id']);
+	if (!parsed.success) throw new InvalidPayloadError({ reason: 'id: expected a user id (uuid) or "me"' });
+	return parsed.data === 'me' ? caller.userId : parsed.data.toLowerCase();
+}
+
+/** Writes to the response, waiting whenever the client reads slower than the export is produced. */
+const responseSink = (res: Response): ExportSink => ({
+	async write(chunk) {
+		if (!res.write(chunk)) await once(res, 'drain');
+	},
+});
 
 type CommunityRequest = Request & { accountability?: Accountability };
 
@@ -142,6 +169,54 @@ export default defineEndpoint({
 				const userId = requireUser(req.accountability).userId;
 				const input = parseInput(NotificationsReadInput, body(req));
 				return { updated: await markNotificationsRead(context, userId, 'all' in input ? 'all' : input.ids) };
+			}),
+		);
+
+		// A person's data over its lifetime (docs/privacy.md).
+		router.get('/users/:id/export', async (req, res, next) => {
+			try {
+				const caller = requireUser((req as CommunityRequest).accountability);
+				const plan = await planExport(context.database, caller, userParam(req, caller), parseInput(ExportQuery, { ...req.query }));
+				res.setHeader('Content-Type', plan.contentType);
+				res.setHeader('Content-Disposition', `attachment; filename="${plan.filename}"`);
+				await plan.run(responseSink(res));
+				res.end();
+			} catch (error) {
+				// Once the export has started, the status is sent: a cut-off body is the only way to say it failed.
+				if (res.headersSent) res.destroy(error as Error);
+				else next(error);
+			}
+		});
+		router.post(
+			'/users/:id/erase',
+			route(async (req) => {
+				const caller = requireUser(req.accountability);
+				parseInput(EraseInput, body(req));
+				return eraseUser(context, caller, userParam(req, caller));
+			}),
+		);
+		router.post(
+			'/groups/archive',
+			route(async (req) =>
+				archiveGroups(context, req.accountability!, requireUser(req.accountability), parseInput(ArchiveInput, body(req))),
+			),
+		);
+		router.get(
+			'/groups/:id/deletion',
+			route(async (req) => groupDeletionPreview(context, requireUser(req.accountability), idParam(req))),
+		);
+		router.delete(
+			'/groups/:id',
+			route(async (req) => deleteGroup(context, requireUser(req.accountability), idParam(req), parseInput(GroupDeleteInput, body(req)))),
+		);
+		router.post(
+			'/retention/run',
+			route(async (req) => {
+				const caller = requireUser(req.accountability);
+				if (!caller.admin) throw new ForbiddenError();
+				const { redisUrl, redisPrefix } = readRealtimeConfig(context.env);
+				const claims = useGroupClaims({ knex: context.database, redisUrl, redisPrefix, logger: context.logger });
+				return { groups: await runRetention(context.database, claims, caller.userId) };
 			}),
 		);
 	},

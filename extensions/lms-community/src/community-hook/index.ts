@@ -22,7 +22,8 @@ import { handlePostCreate, handlePostUpdate } from '../lib/rules/post-rules.js';
 import { handleReportCreate } from '../lib/rules/report-rules.js';
 import { afterReportCreated } from '../lib/community/reports.js';
 import { onAction } from '../lib/community/after-commit.js';
-import { answerDatabaseUnavailable } from '../lib/errors/unavailable.js';
+import { surviveDirectusRedisOutages } from '../lib/errors/redis-outage.js';
+import { answerUnavailable } from '../lib/errors/unavailable.js';
 import { limitCommunityWrites } from '../lib/limits/route-limits.js';
 import { readLimitRules, WriteLimits, type WriteKind } from '../lib/limits/write-limits.js';
 import { readRealtimeConfig } from '../lib/realtime/config.js';
@@ -80,7 +81,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		app.use(limitCommunityWrites(writeLimits));
 		app.post('/items/community_messages', idempotentMessageCreate(context));
 	});
-	init('routes.custom.after', ({ app }) => app.use(answerDatabaseUnavailable));
+	init('routes.custom.after', ({ app }) => app.use(answerUnavailable));
 
 	if (readPolicyOn) {
 		filter<Query>('items.query', (query, { collection }, eventContext) => readGuard.itemsQuery(query, collection, eventContext));
@@ -158,6 +159,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	);
 
 	action('server.start', ({ server }) => {
+		surviveDirectusRedisOutages(logger);
 		const config = readRealtimeConfig(env);
 		background(
 			'socket server start',

@@ -39,6 +39,7 @@ describe('checkReadQuery on a guarded collection', () => {
 			'id',
 			'group',
 			'sender',
+			'sender_pseudonym',
 			'body',
 			'reply_to',
 			'client_id',
@@ -93,6 +94,7 @@ describe('checkReadQuery on a guarded collection', () => {
 		);
 		expect(refusal('community_messages', { group: ['sender.email'] })).toBe('the relational path sender.email in groupBy');
 		expect(refusal('community_post_views', {})).toBe('reading community_post_views');
+		expect(refusal('community_privacy_log', {})).toBe('reading community_privacy_log');
 		expect(refusal('directus_users', { search: 'a' })).toBe('search on directus_users');
 		expect(refusal('directus_users', { sort: ['email'] })).toBe('sort on email of directus_users');
 		expect(refusal('directus_users', { group: ['email'] })).toBe('groupBy on email of directus_users');

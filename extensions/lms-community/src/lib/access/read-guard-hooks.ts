@@ -102,4 +102,3 @@ function isOwnRecordQuery(filter: Filter | undefined, userId: string): boolean {
 	const id = filter['id'] as Filter | undefined;
 	return keys.length === 1 && !!id && Object.keys(id).length === 1 && id['_eq'] === userId;
 }
-

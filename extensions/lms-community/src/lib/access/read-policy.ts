@@ -54,6 +54,9 @@ export const READ_POLICY = {
 			'report_threshold',
 			'member_count',
 			'last_seq',
+			'ends_at',
+			'retention_days',
+			'retention_action',
 			'date_created',
 			'date_updated',
 		],
@@ -76,6 +79,7 @@ export const READ_POLICY = {
 			'id',
 			'group',
 			'author',
+			'author_pseudonym',
 			'parent',
 			'title',
 			'body',
@@ -109,7 +113,20 @@ export const READ_POLICY = {
 		search: true,
 	},
 	community_messages: {
-		fields: ['id', 'group', 'sender', 'body', 'reply_to', 'client_id', 'seq', 'edited_at', 'deleted_at', 'hidden_at', 'date_created'],
+		fields: [
+			'id',
+			'group',
+			'sender',
+			'sender_pseudonym',
+			'body',
+			'reply_to',
+			'client_id',
+			'seq',
+			'edited_at',
+			'deleted_at',
+			'hidden_at',
+			'date_created',
+		],
 		relations: { group: m2o('community_groups'), sender: m2o(USERS), reply_to: m2o('community_messages') },
 		search: true,
 	},
@@ -166,9 +183,10 @@ export const READ_POLICY = {
 export type GuardedCollection = keyof typeof READ_POLICY;
 
 /**
- * Collections under this policy. `community_post_views` is one too, with no rule: nobody but admins reads it.
+ * Collections under this policy. `community_post_views` and `community_privacy_log` are too, with no rule:
+ * nobody but admins reads them.
  */
-export const GUARDED_COLLECTIONS: readonly string[] = [...Object.keys(READ_POLICY), 'community_post_views'];
+export const GUARDED_COLLECTIONS: readonly string[] = [...Object.keys(READ_POLICY), 'community_post_views', 'community_privacy_log'];
 
 export function isGuardedCollection(collection: string): boolean {
 	return GUARDED_COLLECTIONS.includes(collection);

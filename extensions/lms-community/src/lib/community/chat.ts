@@ -13,7 +13,8 @@ export async function unreadCount(knex: Knex, groupId: number, userId: string, a
 	const [row] = await knex('community_messages')
 		.where('group', groupId)
 		.andWhere('seq', '>', afterSeq)
-		.andWhereNot('sender', userId)
+		// A former member's messages (sender emptied) count too: `sender <> me` alone is unknown for them.
+		.andWhere((others) => others.whereNull('sender').orWhereNot('sender', userId))
 		.whereNull('deleted_at')
 		.whereNull('hidden_at')
 		.count({ count: '*' });
@@ -78,7 +79,16 @@ export interface MyGroup {
 	unread_messages: number;
 	unread_notifications: number;
 	last_read_seq: number;
-	last_message: { id: number; seq: number; sender: string; body: string; date_created: unknown; deleted: boolean } | null;
+	last_message: {
+		id: number;
+		seq: number;
+		/** null once the sender's account is deleted or their data erased; `sender_pseudonym` names them then. */
+		sender: string | null;
+		sender_pseudonym: string | null;
+		body: string;
+		date_created: unknown;
+		deleted: boolean;
+	} | null;
 }
 
 /** GET /community/me/groups: my groups with unread counts and the newest message, in four set-based queries. */
@@ -120,7 +130,17 @@ export async function myGroups(context: CommunityContext, userId: string): Promi
 			this.on('g.id', '=', 'msg.group').andOn('g.last_seq', '=', 'msg.seq');
 		})
 		.whereIn('msg.group', groupIds)
-		.select('msg.id', 'msg.group', 'msg.seq', 'msg.sender', 'msg.body', 'msg.date_created', 'msg.deleted_at', 'msg.hidden_at');
+		.select(
+			'msg.id',
+			'msg.group',
+			'msg.seq',
+			'msg.sender',
+			'msg.sender_pseudonym',
+			'msg.body',
+			'msg.date_created',
+			'msg.deleted_at',
+			'msg.hidden_at',
+		);
 
 	const countOf = (list: Array<{ group: number; count: number | string }>, id: number) =>
 		Number(list.find((row) => Number(row.group) === id)?.count ?? 0);
@@ -142,6 +162,7 @@ export async function myGroups(context: CommunityContext, userId: string): Promi
 						id: Number(last.id),
 						seq: Number(last.seq),
 						sender: last.sender,
+						sender_pseudonym: last.sender_pseudonym,
 						// A message hidden pending review shows only to its sender and the group's moderators.
 						body: last.hidden_at && last.sender !== userId && !isModeratorRole(row.role) ? '' : last.body,
 						date_created: last.date_created,
