@@ -42,7 +42,7 @@ describe.runIf(process.env['TEST_DB'] !== 'postgres')('the benchmark, smoke prof
 		expect(json.ratios.map((r: any) => r.baseline)).toHaveLength(3);
 		expect(json.insertLoop.sqlite.rows).toBeGreaterThan(0);
 		expect(json.insertLoop.postgres.rows).toBeGreaterThan(0);
-		expect(json.rest.cases).toHaveLength(6);
+		expect(json.rest.cases).toHaveLength(7);
 		for (const restCase of json.rest.cases) expect([restCase.name, restCase.non2xx, restCase.errors]).toEqual([restCase.name, 0, 0]);
 		expect(json.startup.startToPingMs).toBeGreaterThan(0);
 		expect(readFileSync(out.replace(/\.json$/, '.md'), 'utf8')).toContain('### Chat, end to end');
