@@ -6,6 +6,17 @@ import { io, type Socket } from 'socket.io-client';
 
 type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; retry_after?: number } };
 
+/** A refused event, with the server's code and, for retryable ones, how many seconds to wait. */
+export class AckError extends Error {
+	constructor(
+		readonly code: string,
+		message: string,
+		readonly retryAfter?: number,
+	) {
+		super(message);
+	}
+}
+
 export interface ChatMessage {
 	id: number;
 	group: number;
@@ -32,7 +43,7 @@ export async function openChat(url: string, email: string, password: string, gro
 	const socket = io(url, { path: '/community/socket.io', transports: ['websocket'], auth: { token } });
 	const request = async <T>(event: string, payload: unknown): Promise<T> => {
 		const ack: Ack<T> = await socket.timeout(5_000).emitWithAck(event, payload);
-		if (!ack.ok) throw new Error(`${event}: ${ack.error.code} ${ack.error.message}`);
+		if (!ack.ok) throw new AckError(ack.error.code, `${event}: ${ack.error.code} ${ack.error.message}`, ack.error.retry_after);
 		return ack.data;
 	};
 
@@ -78,11 +89,20 @@ export async function openChat(url: string, email: string, password: string, gro
 		socket,
 		messages,
 		catchUp,
-		// The client_id makes a retry after a timeout safe: the server answers with the first message.
+		// The client_id makes a retry safe: the server answers with the first message and stores no second one.
 		send: async (body) => {
-			const message = await request<ChatMessage>('message:send', { group, body, client_id: `${socket.id}-${++sent}` });
-			keep(message);
-			return message;
+			const payload = { group, body, client_id: `${socket.id}-${++sent}` };
+			for (let attempt = 1; ; attempt++) {
+				try {
+					const message = await request<ChatMessage>('message:send', payload);
+					keep(message);
+					return message;
+				} catch (error) {
+					// The database is away for a moment: wait as told, then send the very same payload again.
+					if (!(error instanceof AckError) || error.code !== 'SERVICE_UNAVAILABLE' || attempt === 5) throw error;
+					await new Promise((resolve) => setTimeout(resolve, (error.retryAfter ?? 1) * 1000));
+				}
+			}
 		},
 		close: async () => {
 			clearInterval(refresher);

@@ -1,40 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createClient } from 'redis';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { Api, eventually, login } from '../support/api.js';
 import { freePort, startDirectusInstance, type DirectusInstance } from '../support/directus-instance.js';
-import { call, connect, nextEvent, record, sleep } from '../support/socket.js';
+import { startRedis, stopRedis } from '../support/redis.js';
+import { arrives, call, connect, nextEvent, record } from '../support/socket.js';
 
 /**
  * The production topology as processes: two Directus instances on two ports, one PostgreSQL database, one
  * Redis. Whatever TEST_DB says, this file runs on PostgreSQL, because that is what several instances share.
  * The Redis is a server of the test's own (a free port, nothing kept), so the test can stop and restart it.
  */
-async function startRedis(port: number): Promise<ChildProcess> {
-	const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-		stdio: 'ignore',
-	});
-	await eventually(async () => {
-		const client = createClient({ url: `redis://127.0.0.1:${port}` });
-		client.on('error', () => undefined);
-		const ok = await client.connect().then(
-			() => true,
-			() => false,
-		);
-		if (ok) await client.quit();
-		return ok;
-	}, 10_000);
-	return server;
-}
-
-async function stopRedis(server: ChildProcess): Promise<void> {
-	if (server.exitCode !== null || server.signalCode !== null) return;
-	const exited = new Promise((resolve) => server.once('exit', resolve));
-	server.kill('SIGKILL');
-	await exited;
-}
 describe('two Directus instances with PostgreSQL and Redis', () => {
 	let first: DirectusInstance;
 	let second: DirectusInstance;
@@ -59,6 +36,8 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 			COMMUNITY_PRESENCE_HEARTBEAT_MS: '500',
 			COMMUNITY_SEND_LIMIT: '15',
 			CACHE_ENABLED: 'false',
+			// Both instances run the retention schedule every second: they must not both do the work.
+			COMMUNITY_RETENTION_CRON: '* * * * * *',
 		};
 		first = await startDirectusInstance({ db: 'postgres', env });
 		second = await startDirectusInstance({ db: 'postgres', env, shareDatabaseWith: first });
@@ -149,8 +128,13 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		await teacher.ok('PATCH', `/items/community_members/${member!.id}`, { status: 'banned' });
 		expect(await removed).toEqual({ group: groupId, reason: 'banned' });
 		const leak = record(b, 'message:new');
+		// Barrier: carol on bob's instance gets the message; by then bob would have had it, before any later answer.
+		const c = await open('carol', second);
+		await call(c, 'group:join', { group: groupId });
+		const witnessed = nextEvent(c, 'message:new');
 		await call(a, 'message:send', { group: groupId, body: 'not for bob', client_id: 'rv-1' });
-		await sleep(500);
+		expect(await witnessed).toMatchObject({ body: 'not for bob' });
+		expect((await call(b, 'presence:get', { group: groupId })).error.code).toBe('NOT_JOINED');
 		expect(leak).toEqual([]);
 	});
 
@@ -167,27 +151,73 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		expect(results.filter((r) => !r.ok).map((r) => r.error.code)).toEqual(['RATE_LIMITED']);
 	});
 
-	it('Redis down: no instance dies and sends persist; Redis back: delivery resumes and sync heals the gap', async () => {
+	it('retention runs once across instances: each message is purged by one run, recorded once', async () => {
+		const [studentRole] = await adminA.ok<Array<{ id: string }>>('GET', '/roles?filter[name][_eq]=Student');
+		const password = randomBytes(8).toString('hex');
+		const email = `erin-${randomBytes(3).toString('hex')}@example.com`;
+		const erin = await adminA.ok<{ id: string }>('POST', '/users', { email, password, role: studentRole!.id, status: 'active' });
+		const course = await adminA.ok<{ id: number }>('POST', '/items/courses', {
+			title: 'Last term',
+			code: `LT-${randomBytes(3).toString('hex')}`,
+		});
+		await adminA.ok('POST', '/items/enrollments', { user: erin.id, course: course.id, role: 'student', status: 'active' });
+		const group = await eventually(
+			async () => (await adminA.ok<Array<{ id: number }>>('GET', `/items/community_groups?filter[course][_eq]=${course.id}`))[0],
+		);
+		const onFirst = new Api(first.url, await login(email, password, first.url));
+		const onSecond = new Api(second.url, await login(email, password, second.url));
+		await onFirst.ok('POST', `/community/groups/${group.id}/join`);
+		for (let i = 0; i < 4; i++)
+			await (i % 2 ? onSecond : onFirst).ok('POST', '/items/community_messages', { group: group.id, body: `old ${i}` });
+
+		const adminB = new Api(second.url, await login(second.admin.email, second.admin.password, second.url));
+		await adminB.ok('PATCH', `/items/community_groups/${group.id}`, {
+			retention_days: 0,
+			retention_action: 'purge',
+			ends_at: new Date(Date.now() - 86_400_000).toISOString(),
+		});
+		const log = () =>
+			adminA.ok<any[]>('GET', `/items/community_privacy_log?filter[action][_eq]=retention&filter[group][_eq]=${group.id}&sort=id`);
+		const messages = () => adminA.ok<any[]>('GET', `/items/community_messages?filter[group][_eq]=${group.id}`);
+		await eventually(async () => (await messages()).length === 0 && (await log()).length === 1, 20_000);
+		// Barrier: a new message is purged by a later run; every run between found nothing and recorded nothing.
+		await onSecond.ok('POST', '/items/community_messages', { group: group.id, body: 'new' });
+		await eventually(async () => (await messages()).length === 0 && (await log()).length === 2, 20_000);
+		expect((await log()).map((entry) => entry.counts)).toEqual([{ messages_purged: 4 }, { messages_purged: 1 }]);
+	});
+
+	it('Redis down: no instance dies and sends persist; Redis back: delivery resumes, presence returns, sync heals the gap', async () => {
+		// The teacher is only on the first instance, carol only on the second.
 		const a = await open('teacher', first);
-		const t = await open('alice', second);
+		const t = await open('carol', second);
 		await call(a, 'group:join', { group: groupId });
 		await call(t, 'group:join', { group: groupId });
 		const seen = record(t, 'message:new');
 		await stopRedis(redisServer);
 		let during;
 		try {
-			await sleep(500);
+			// Redis is dead from here on, whether or not the instances have noticed yet.
 			during = await call(a, 'message:send', { group: groupId, body: 'while redis was down', client_id: 'rd-1' });
 		} finally {
 			redisServer = await startRedis(redisPort);
 		}
 		expect(during.ok, JSON.stringify(during)).toBe(true);
-		await eventually(async () => {
-			const probe = await call(a, 'message:send', { group: groupId, body: 'after the outage', client_id: `rd-${Date.now()}` });
-			await sleep(300);
-			return probe.ok && seen.some((m) => m.id === probe.data.id);
-		}, 30_000);
-		for (const instance of [first, second]) expect((await fetch(`${instance.url}/server/ping`)).ok).toBe(true);
+		// Probes published before the second instance subscribes again are lost (sync heals them): send until one crosses.
+		let probes = 0;
+		await eventually(
+			async () => {
+				const probe = await call(a, 'message:send', { group: groupId, body: 'after the outage', client_id: `rd-probe-${++probes}` });
+				return probe.ok && (await arrives(seen, (m) => m.id === probe.data.id, 1_000));
+			},
+			30_000,
+			'delivery across instances',
+		);
+		// Redis came back empty: each instance writes its users' presence back at once.
+		const sees = (socket: Socket, user: string) => async () =>
+			(await call(socket, 'presence:get', { group: groupId })).data.online.includes(people[user]!.id);
+		await eventually(sees(a, 'carol'), 2_000, "carol's presence on the first instance");
+		await eventually(sees(t, 'teacher'), 2_000, "the teacher's presence on the second instance");
+		for (const instance of [first, second]) expect(instance.alive() && (await fetch(`${instance.url}/server/ping`)).ok).toBe(true);
 		const healed = await call(t, 'message:sync', { group: groupId, after: during.data.seq - 1, limit: 5 });
 		expect(healed.data.messages[0]).toMatchObject({ id: during.data.id, body: 'while redis was down' });
 	});

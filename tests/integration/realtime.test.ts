@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import { asAdmin, createUser, directusUrl, eventually, login } from '../support/api.js';
+import { asAdmin, createCourse, createGroup, createUser, directusUrl, enroll, eventually, login } from '../support/api.js';
 import { communityFixture, membershipOf } from '../support/community.js';
-import { call, connect, connectAs, nextEvent, record, signToken, sleep } from '../support/socket.js';
+import { call, connect, connectAs, nextEvent, record, signToken } from '../support/socket.js';
 
 const open: Socket[] = [];
 const track = (socket: Socket) => {
@@ -40,19 +40,24 @@ describe('socket auth', () => {
 
 	it('auth:refresh keeps the connection; an unrefreshed token ends it with auth:expired', async () => {
 		const user = await createUser('Student', 'expiring');
-		const socket = track(await connect({ token: signToken({ id: user.id }, { expiresIn: 3 }) }));
-		const refreshed = await call(socket, 'auth:refresh', { token: signToken({ id: user.id }, { expiresIn: 8 }) });
-		expect(refreshed.ok).toBe(true);
 		const other = await createUser('Student', 'other');
+		// The refreshed socket's first token ends a second before the other socket's token, which is never refreshed.
+		const exp = Math.floor(Date.now() / 1000) + 3;
+		const socket = track(await connect({ token: signToken({ id: user.id, exp }) }));
+		const unrefreshed = track(await connect({ token: signToken({ id: user.id, exp: exp + 1 }) }));
+		const expiredOnRefreshed = record(socket, 'auth:expired');
+		const expired = nextEvent(unrefreshed, 'auth:expired', 6_000);
+		const closed = nextEvent(unrefreshed, 'disconnect', 6_000);
+		const refreshed = await call(socket, 'auth:refresh', { token: signToken({ id: user.id }) });
+		expect(refreshed.ok).toBe(true);
 		const stolen = await call(socket, 'auth:refresh', { token: signToken({ id: other.id }) });
 		expect(stolen.error.code).toBe('TOKEN_INVALID');
-		const expired = nextEvent(socket, 'auth:expired', 12_000);
-		const closed = nextEvent(socket, 'disconnect', 12_000);
-		// Past the first token's end (≤ 3 s), well before the refreshed one's (≥ 7 s).
-		await sleep(4_000);
-		expect(socket.connected).toBe(true);
 		expect(await expired).toEqual({ code: 'TOKEN_EXPIRED' });
 		await closed;
+		// Barrier: the first token's end is past; an answer on its socket comes after any event its timer would have sent.
+		expect((await call(socket, 'presence:get', { group: 1 })).error.code).toBe('NOT_JOINED');
+		expect(expiredOnRefreshed).toEqual([]);
+		expect(socket.connected).toBe(true);
 	});
 });
 
@@ -82,9 +87,10 @@ describe('chat over the socket', () => {
 		const retry = await call(a, 'message:send', { group: group.id, body: 'hello <b>bob</b>', client_id: 'a-1' });
 		expect(retry.data.id).toBe(sent.data.id);
 		await alice.api.ok('POST', '/items/community_messages', { group: group.id, body: 'from REST' });
-		await eventually(async () => received.length === 2);
-		await sleep(200);
-		expect(received.map((m) => m.body)).toEqual(['hello &lt;b>bob&lt;/b>', 'from REST']);
+		// Barrier: a later message arrives after a second broadcast of the first two would have.
+		await call(a, 'message:send', { group: group.id, body: 'sentinel', client_id: 'a-2' });
+		await eventually(async () => received.some((m) => m.body === 'sentinel'));
+		expect(received.map((m) => m.body)).toEqual(['hello &lt;b>bob&lt;/b>', 'from REST', 'sentinel']);
 
 		expect((await call(a, 'message:send', { group: group.id, body: 'x'.repeat(4_001), client_id: 'long' })).error.code).toBe(
 			'BODY_TOO_LONG',
@@ -131,14 +137,19 @@ describe('chat over the socket', () => {
 	it('typing reaches the others and ends by itself; presence counts devices; receipts and notifications arrive', async () => {
 		const { group, students } = await communityFixture({ students: 2 });
 		const [alice, bob] = students as [(typeof students)[0], (typeof students)[0]];
+		const otherCourse = await createCourse();
+		const other = await createGroup(otherCourse);
+		for (const student of [alice, bob]) await enroll(student, otherCourse);
 		const b = track(await connectAs(bob));
 		await call(b, 'group:join', { group: group.id });
+		await call(b, 'group:join', { group: other.id });
 		const presence = record(b, 'presence');
 		const a1 = track(await connectAs(alice));
 		const a2 = track(await connectAs(alice));
 		expect((await call(a1, 'typing:start', { group: group.id })).error.code).toBe('NOT_JOINED');
 		await call(a1, 'group:join', { group: group.id });
 		await call(a2, 'group:join', { group: group.id });
+		await call(a1, 'group:join', { group: other.id });
 		expect((await call(b, 'presence:get', { group: group.id })).data.online.sort()).toEqual([alice.id, bob.id].sort());
 
 		const typing = record(b, 'typing');
@@ -150,12 +161,17 @@ describe('chat over the socket', () => {
 			{ group: group.id, user: alice.id, typing: false },
 		]);
 
+		// a1 is alice's only device in the other group: its close takes her offline there, after the first group is handled.
 		a1.close();
-		await sleep(300);
-		expect(presence).toEqual([{ group: group.id, user: alice.id, online: true }]);
+		await eventually(async () => presence.some((event) => event.group === other.id && !event.online));
+		expect(presence).toEqual([
+			{ group: group.id, user: alice.id, online: true },
+			{ group: other.id, user: alice.id, online: true },
+			{ group: other.id, user: alice.id, online: false },
+		]);
 		a2.close();
-		await eventually(async () => presence.length === 2);
-		expect(presence[1]).toEqual({ group: group.id, user: alice.id, online: false });
+		await eventually(async () => presence.length === 4);
+		expect(presence[3]).toEqual({ group: group.id, user: alice.id, online: false });
 
 		const a = track(await connectAs(alice));
 		await call(a, 'group:join', { group: group.id });
@@ -184,9 +200,10 @@ describe('chat over the socket', () => {
 		const seenByAlice = nextEvent(a, 'message:new');
 		expect((await call(a, 'message:send', { group: group.id, body: 'can bob see this?', client_id: 'r-1' })).ok).toBe(true);
 		await seenByAlice;
-		await sleep(300);
-		expect(afterBan).toEqual([]);
+		// Barrier: an answer on each of bob's connections comes after the broadcast alice got.
 		expect((await call(b1, 'message:send', { group: group.id, body: 'let me in', client_id: 'r-2' })).error.code).toBe('MEMBER_BANNED');
+		expect((await call(b2, 'presence:get', { group: group.id })).error.code).toBe('NOT_JOINED');
+		expect(afterBan).toEqual([]);
 	});
 
 	it('revocation: losing the enrollment or leaving removes the sockets too', async () => {

@@ -119,12 +119,12 @@ export async function enroll(user: TestUser, course: Course, input: EnrollmentIn
 }
 
 /** Polls until `check` returns a value (for work Directus does after answering, like action hooks). */
-export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 5_000, what = 'condition'): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await check();
 		if (value) return value;
-		if (Date.now() > deadline) throw new Error('condition not met in time');
+		if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
 		await new Promise((r) => setTimeout(r, 50));
 	}
 }

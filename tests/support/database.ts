@@ -8,6 +8,10 @@ import { PG_CONNECTION, readConfig } from './directus-instance.js';
 export function openDatabase(configPath: string): Knex {
 	const config = readConfig(configPath);
 	if (config['DB_CLIENT'] === 'pg')
-		return knex({ client: 'pg', connection: { ...PG_CONNECTION, database: config['DB_DATABASE'], password: '' }, pool: { min: 0, max: 2 } });
+		return knex({
+			client: 'pg',
+			connection: { ...PG_CONNECTION, database: config['DB_DATABASE'], password: '' },
+			pool: { min: 0, max: 2 },
+		});
 	return knex({ client: 'sqlite3', connection: { filename: config['DB_FILENAME']! }, useNullAsDefault: true, pool: { min: 0, max: 1 } });
 }

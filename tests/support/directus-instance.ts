@@ -34,6 +34,8 @@ export interface DirectusInstance {
 	startupMs: number;
 	/** Runs a Directus CLI command against this instance's config. */
 	cli(args: string[]): Promise<CliResult>;
+	/** Whether the process is still running (it was neither stopped nor crashed, nor ended by itself). */
+	alive(): boolean;
 	/** Kills the process without a goodbye (SIGKILL), as a crash would. */
 	crash(): Promise<void>;
 	stop(): Promise<void>;
@@ -209,6 +211,7 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 		pid: running.pid!,
 		startupMs,
 		cli,
+		alive: () => !hasExited(),
 		async crash() {
 			if (hasExited()) return;
 			const exited = new Promise((resolve) => running.once('exit', resolve));

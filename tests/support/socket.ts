@@ -60,14 +60,25 @@ export function nextEvent<T = any>(socket: Socket, event: string, timeoutMs = 5_
 	});
 }
 
-/** A Directus-shaped access token signed with the test instance's SECRET (for expiry and forgery cases). */
+/**
+ * A Directus-shaped access token signed with the test instance's SECRET (for expiry and forgery cases). An `exp`
+ * claim (epoch seconds) sets the very second it expires, for tokens that must end in a known order.
+ */
 export function signToken(claims: Record<string, unknown>, options: jwt.SignOptions & { secret?: string } = {}): string {
 	const { secret = inject('directus').secret, ...signOptions } = options;
 	return jwt.sign({ role: null, app_access: false, admin_access: false, ...claims }, secret, {
 		issuer: 'directus',
-		expiresIn: '15m',
+		...(claims['exp'] === undefined ? { expiresIn: '15m' } : {}),
 		...signOptions,
 	});
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Polls `received` until `test` holds, up to `withinMs`: true if it did (a probe that may be lost and resent). */
+export async function arrives<T>(received: T[], test: (item: T) => boolean, withinMs: number): Promise<boolean> {
+	const deadline = Date.now() + withinMs;
+	while (!received.some(test)) {
+		if (Date.now() > deadline) return false;
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+	return true;
+}

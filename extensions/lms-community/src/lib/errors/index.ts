@@ -59,3 +59,11 @@ export const NotJoinedError = createError<{ group: number }>(
 	({ group }) => `Join group ${group} on this connection first (group:join).`,
 	409,
 );
+/** A service the bundle depends on, away for a moment (restarting, failing over): the request can be sent again. */
+export type UnavailableService = 'database' | 'redis';
+export const ServiceUnavailableError = createError<{ service: UnavailableService; retry_after: number }>(
+	'SERVICE_UNAVAILABLE',
+	({ service, retry_after }) =>
+		`${service === 'database' ? 'The database' : 'Redis'} is unavailable for a moment: retry in ${retry_after} s.`,
+	503,
+);

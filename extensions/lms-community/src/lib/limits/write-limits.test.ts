@@ -14,6 +14,27 @@ describe('WriteLimits', () => {
 		await limits.consume('post', 'ann');
 	});
 
+	it('while Redis is away it limits locally, and says so once per outage rather than once per write', async () => {
+		const warnings: string[] = [];
+		const limits = new WriteLimits({ ...DEFAULT_LIMITS, typing: { points: 2, seconds: 30 } }, 'test:', {
+			warn: (_error, message) => void warnings.push(message ?? ''),
+		});
+		let down = true;
+		const offline = () => (down ? Promise.reject(new Error('The client is offline')) : Promise.resolve([1, 30_000]));
+		limits.useRedis({ eval: offline, multi: () => ({}) } as never);
+		await limits.consume('typing', 'ann');
+		await limits.consume('typing', 'ann');
+		await expect(limits.consume('typing', 'ann')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+		down = false;
+		await limits.consume('typing', 'bob');
+		down = true;
+		await limits.consume('typing', 'cid');
+		expect(warnings).toEqual([
+			'community: rate limit store unavailable, limiting locally',
+			'community: rate limit store unavailable, limiting locally',
+		]);
+	});
+
 	it('reads each budget from the env, keeping the older message names', () => {
 		const rules = readLimitRules({ COMMUNITY_SEND_LIMIT: '5', COMMUNITY_SEND_LIMIT_SECONDS: '2', COMMUNITY_SYNC_LIMIT: '7' });
 		expect(rules.message).toEqual({ points: 5, seconds: 2 });

@@ -59,6 +59,8 @@ interface Logger {
 export class WriteLimits {
 	private readonly local: Record<WriteKind, RateLimiterMemory>;
 	private shared: Record<WriteKind, RateLimiterAbstract> | null = null;
+	/** Redis failed and has not answered since: the fallback is logged once per outage, not once per write. */
+	private sharedDown = false;
 
 	constructor(
 		private readonly rules: Record<WriteKind, LimitRule>,
@@ -77,10 +79,12 @@ export class WriteLimits {
 		const shared = this.shared?.[kind];
 		try {
 			await (shared ?? this.local[kind]).consume(user);
+			this.sharedDown = false;
 		} catch (rejection) {
 			if (rejection instanceof RateLimiterRes) throw rateLimited(rejection);
 			if (!shared) throw rejection;
-			this.logger.warn(rejection, 'community: rate limit store unavailable, limiting locally');
+			if (!this.sharedDown) this.logger.warn(rejection, 'community: rate limit store unavailable, limiting locally');
+			this.sharedDown = true;
 			await this.local[kind].consume(user).catch((local: unknown) => {
 				throw local instanceof RateLimiterRes ? rateLimited(local) : local;
 			});

@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
 import { isDirectusError } from '../errors/index.js';
+import { serviceUnavailable, unavailableService } from '../errors/unavailable.js';
 import { SocketAuthError } from './auth.js';
 import type { Ack, AckCallback } from './events.js';
 
@@ -9,10 +10,14 @@ export interface ErrorLogger {
 
 /**
  * The one funnel for socket failures: Directus errors (the bundle's codes included) and zod errors become
- * a client payload; anything else is logged and answered with INTERNAL, never crashing the process.
+ * a client payload; an outage of the database or Redis becomes the retryable SERVICE_UNAVAILABLE; anything else
+ * is logged and answered with INTERNAL, never crashing the process.
  */
 export function toAckError(error: unknown, logger: ErrorLogger): Extract<Ack, { ok: false }> {
 	if (error instanceof SocketAuthError) return { ok: false, error: { code: error.code, message: error.message } };
+	// Not logged per request: an outage fails every request at once (the access re-check logs it each round).
+	const service = unavailableService(error);
+	if (service) return toAckError(serviceUnavailable(service), logger);
 	if (isDirectusError(error)) {
 		const extensions = (error as { extensions?: Record<string, unknown> }).extensions ?? {};
 		const retryAfter = typeof extensions['retry_after'] === 'number' ? (extensions['retry_after'] as number) : undefined;

@@ -51,7 +51,9 @@ export type AckCallback<T = unknown> = (response: Ack<T>) => void;
 export interface WireMessage {
 	id: number;
 	group: number;
-	sender: string;
+	/** null once the sender's account is deleted or their data erased; `sender_pseudonym` names them then. */
+	sender: string | null;
+	sender_pseudonym: string | null;
 	body: string;
 	seq: number;
 	reply_to: number | null;

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { SchemaOverview } from '@directus/types';
-import { createClient, type RedisClientType } from 'redis';
 import { Server, type Socket } from 'socket.io';
 import { markRead, type ReadMarker, readMarker } from '../community/chat.js';
 import type { CommunityContext } from '../community/context.js';
@@ -10,6 +8,7 @@ import { joinGroup } from '../community/membership.js';
 import { createReport } from '../community/reports.js';
 import { sendMessage } from '../community/send-message.js';
 import { NotJoinedError } from '../errors/index.js';
+import { serviceUnavailable, unavailableService } from '../errors/unavailable.js';
 import type { WriteLimits } from '../limits/write-limits.js';
 import { assertCanRead, type MessageRow } from '../rules/facts.js';
 import { loadVisibleGroup } from '../rules/visibility.js';
@@ -30,6 +29,7 @@ import {
 	type WireMessage,
 } from './events.js';
 import { MemoryPresence, RedisPresence, type PresenceStore } from './presence.js';
+import { connectSocketRedis, type SocketRedis } from './redis.js';
 
 export interface RealtimeDeps {
 	context: CommunityContext;
@@ -40,12 +40,12 @@ export interface RealtimeDeps {
 	logger: ErrorLogger & { info(message: string): void; warn(error: unknown, message?: string): void };
 }
 
+/** Other instances read it through fetchSockets, as JSON: nothing circular (timers live beside it). */
 interface SocketData {
 	identity: SocketIdentity;
 	/** The client's address (X-Forwarded-For behind a trusted proxy), for the per-IP cap. */
 	address: string;
 	groups: Set<number>;
-	expiry?: NodeJS.Timeout;
 }
 
 type CommunitySocket = Socket<
@@ -119,37 +119,27 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		allowRequest: (req: IncomingMessage, callback) => callback(null, originAllowed(req.headers.origin, config.origins)),
 	});
 
-	let redis: { pub: RedisClientType; sub: RedisClientType; data: RedisClientType } | null = null;
+	let redis: SocketRedis | null = null;
 	let presence: PresenceStore = new MemoryPresence();
 	const { limits } = deps;
 	if (config.redisUrl) {
-		const base = createClient({ url: config.redisUrl }) as RedisClientType;
-		// Presence and rate-limit commands fail fast while Redis is away instead of queueing behind it.
-		const clients = {
-			pub: base,
-			sub: base.duplicate() as RedisClientType,
-			data: base.duplicate({ disableOfflineQueue: true }) as RedisClientType,
-		};
-		for (const [name, client] of Object.entries(clients)) {
-			// node-redis reconnects by itself; an error event without a listener would end the process.
-			client.on('error', (error: unknown) => logger.warn(error, `community socket: redis (${name})`));
-		}
-		await Promise.all(Object.values(clients).map((client) => client.connect()));
-		redis = clients;
-		io.adapter(createAdapter(clients.pub, clients.sub, { key: `${config.redisPrefix}socket.io` }));
-		presence = new RedisPresence(clients.data, config.redisPrefix, instanceId, config.presenceHeartbeatMs);
-		limits.useRedis(clients.data);
+		redis = await connectSocketRedis(config.redisUrl, config.redisPrefix, logger);
+		io.adapter(redis.adapter);
+		presence = new RedisPresence(redis.data, config.redisPrefix, instanceId, config.presenceHeartbeatMs);
+		limits.useRedis(redis.data);
 	}
 
 	const emitPresence = (group: number, user: string, online: boolean) => io.to(groupRoom(group)).emit('presence', { group, user, online });
 	const heartbeat = async () => {
-		for (const gone of await presence.heartbeat()) emitPresence(gone.group, gone.user, false);
+		const changes = await presence.heartbeat();
+		for (const gone of changes.offline) emitPresence(gone.group, gone.user, false);
+		for (const back of changes.online) emitPresence(back.group, back.user, true);
 	};
-	await heartbeat();
-	const heartbeatTimer = setInterval(
-		() => heartbeat().catch((error) => logger.warn(error, 'community socket: presence heartbeat')),
-		config.presenceHeartbeatMs,
-	);
+	const beat = () => heartbeat().catch((error) => logger.warn(error, 'community socket: presence heartbeat'));
+	await beat();
+	const heartbeatTimer = setInterval(beat, config.presenceHeartbeatMs);
+	// Redis back after an outage (maybe restarted empty): the next heartbeat restores presence, so run it now.
+	redis?.onReconnect(() => void beat());
 
 	const typing = new Map<string, NodeJS.Timeout>();
 	const stopTyping = (group: number, user: string, socket?: CommunitySocket) => {
@@ -163,17 +153,21 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 	const schema = (): Promise<SchemaOverview> => context.getSchema();
 
+	const expiryTimers = new WeakMap<CommunitySocket, NodeJS.Timeout>();
 	const scheduleExpiry = (socket: CommunitySocket) => {
-		clearTimeout(socket.data.expiry);
+		clearTimeout(expiryTimers.get(socket));
 		const delay = Math.max(0, socket.data.identity.expiresAt - Date.now());
 		// setTimeout caps at ~24.8 days; longer tokens get re-checked when the timer fires.
-		socket.data.expiry = setTimeout(
-			() => {
-				if (socket.data.identity.expiresAt > Date.now()) return scheduleExpiry(socket);
-				socket.emit('auth:expired', { code: 'TOKEN_EXPIRED' });
-				socket.disconnect(true);
-			},
-			Math.min(delay, 2_147_000_000),
+		expiryTimers.set(
+			socket,
+			setTimeout(
+				() => {
+					if (socket.data.identity.expiresAt > Date.now()) return scheduleExpiry(socket);
+					socket.emit('auth:expired', { code: 'TOKEN_EXPIRED' });
+					socket.disconnect(true);
+				},
+				Math.min(delay, 2_147_000_000),
+			),
 		);
 	};
 
@@ -216,6 +210,12 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 				next();
 			},
 			(error) => {
+				// An outage is no verdict on the token: the client retries with the same one.
+				const service = unavailableService(error);
+				if (service) {
+					const { message, code, extensions } = serviceUnavailable(service);
+					return next(Object.assign(new Error(message), { data: { code, retry_after: extensions.retry_after } }));
+				}
 				const failure = error instanceof SocketAuthError ? error : new SocketAuthError('TOKEN_INVALID');
 				if (!(error instanceof SocketAuthError)) logger.error(error, 'community socket: auth');
 				next(Object.assign(new Error(failure.message), { data: { code: failure.code } }));
@@ -354,7 +354,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		});
 
 		socket.on('disconnect', () => {
-			clearTimeout(socket.data.expiry);
+			clearTimeout(expiryTimers.get(socket));
 			for (const group of [...socket.data.groups]) {
 				leaveGroupRoom(socket, group).catch((error) => logger.warn(error, 'community socket: leaving on disconnect'));
 			}
@@ -495,7 +495,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 			typing.clear();
 			await new Promise<void>((resolve) => io.close(() => resolve()));
 			await presence.close().catch((error) => logger.warn(error, 'community socket: presence close'));
-			if (redis) await Promise.all(Object.values(redis).map((client) => client.quit().catch(() => undefined)));
+			await redis?.close();
 		},
 	};
 	return realtime;

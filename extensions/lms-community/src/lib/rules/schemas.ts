@@ -177,7 +177,10 @@ export const EXPORT_KINDS = [
 export const ExportQuery = z
 	.object({ format: z.enum(['json', 'csv']).default('json'), kind: z.enum(EXPORT_KINDS).optional() })
 	.strict()
-	.refine((query) => query.format !== 'csv' || query.kind !== undefined, { message: 'kind: CSV exports one kind at a time', path: ['kind'] });
+	.refine((query) => query.format !== 'csv' || query.kind !== undefined, {
+		message: 'kind: CSV exports one kind at a time',
+		path: ['kind'],
+	});
 export type ExportQuery = z.infer<typeof ExportQuery>;
 
 export const EraseInput = z.object({}).strict();
