@@ -98,6 +98,14 @@ describe('checkReadQuery on a guarded collection', () => {
 		expect(refusal('directus_users', { search: 'a' })).toBe('search on directus_users');
 		expect(refusal('directus_users', { sort: ['email'] })).toBe('sort on email of directus_users');
 		expect(refusal('directus_users', { group: ['email'] })).toBe('groupBy on email of directus_users');
+		expect(refusal('community_posts', { aggregate: { sum: ['date_created'] } })).toBe(
+			'aggregate sum on date_created of community_posts (timestamp)',
+		);
+		expect(refusal('community_messages', { aggregate: { max: ['body'] } })).toBe('aggregate max on body of community_messages (text)');
+		expect(refusal('community_messages', { aggregate: { countDistinct: ['sender'], sum: ['seq'] } })).toBe('passed');
+		expect(refusal('community_posts', { filter: { date_created: { _empty: true } } })).toBe(
+			'_empty on date_created of community_posts (timestamp)',
+		);
 		expect(refusal('community_posts', { filter: { reaction_counts: { _contains: 'x' } } })).toBe(
 			'filtering on reaction_counts of community_posts (json)',
 		);

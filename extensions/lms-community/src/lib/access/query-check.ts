@@ -59,7 +59,11 @@ class QueryChecker {
 		for (const key of query.group ?? []) this.ownField(collection, key, 'groupBy', guarded, true);
 		for (const [fn, targets] of Object.entries(query.aggregate ?? {})) {
 			if (guarded && !AGGREGATE_FUNCTIONS.includes(fn)) refuse(`aggregate function ${fn}`);
-			for (const target of targets as string[]) if (target !== '*') this.ownField(collection, target, `aggregate ${fn}`, guarded);
+			for (const target of targets as string[]) {
+				if (target === '*') continue;
+				this.ownField(collection, target, `aggregate ${fn}`, guarded);
+				if (guarded) this.aggregatable(collection, fn, target);
+			}
 		}
 		if (query.search !== undefined && query.search !== null && rule && !rule.search) refuse(`search on ${collection}`);
 		return query.fields === undefined && !guarded ? query : { ...query, fields };
@@ -159,6 +163,14 @@ class QueryChecker {
 			refuse(`${field} of ${collection} leads into ${relation.collection}`);
 		if (isGuardedCollection(relation.collection) && relation.collection !== USERS && !ruleFor(relation.collection))
 			refuse(`reading ${relation.collection}`);
+	}
+
+	/** Aggregates the database computes on the column's type (PostgreSQL cannot sum text or count a timestamp here). */
+	private aggregatable(collection: string, fn: string, field: string): void {
+		const type = this.options.schema.collections[collection]?.fields[field]?.type ?? 'unknown';
+		const numeric = ['integer', 'bigInteger', 'float', 'decimal'].includes(type);
+		const countable = numeric || ['string', 'uuid'].includes(type);
+		if (!(fn.startsWith('count') ? countable : numeric)) refuse(`aggregate ${fn} on ${field} of ${collection} (${type})`);
 	}
 
 	private ownField(collection: string, expression: string, use: string, strict: boolean, functionsAllowed = false): void {
@@ -276,6 +288,8 @@ const DYNAMIC = /^\$(CURRENT_USER|NOW)/;
 function checkFilterValue(schema: SchemaOverview, collection: string, field: string, operator: string, value: unknown): void {
 	if (['_null', '_nnull', '_empty', '_nempty'].includes(operator)) {
 		if (value !== true && value !== false && value !== 'true' && value !== 'false') refuse(`${operator} takes true or false`);
+		const type = schema.collections[collection]?.fields[field]?.type ?? 'string';
+		if (operator.endsWith('empty') && !['string', 'text'].includes(type)) refuse(`${operator} on ${field} of ${collection} (${type})`);
 		return;
 	}
 	const pointsAtUser = ruleFor(collection)?.relations[field]?.collection === USERS;
