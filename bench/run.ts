@@ -13,7 +13,7 @@ import { insertLoop, messageCounter } from './lib/insert-loop.js';
 import { sampleProcess } from './lib/process-stats.js';
 import { runRest, type RestScale } from './lib/rest.js';
 import { markdownReport, ratios } from './lib/report.js';
-import { seedChatRooms, studentToken, type ChatSeed } from './lib/seed.js';
+import { seedChatRooms, type ChatSeed } from './lib/seed.js';
 import { adminOf, communityTarget, roomsOf } from './lib/targets.js';
 
 interface Profile {
