@@ -44,7 +44,7 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		adminA = new Api(first.url, await login(first.admin.email, first.admin.password, first.url));
 		const [studentRole] = await adminA.ok<Array<{ id: string }>>('GET', '/roles?filter[name][_eq]=Student');
 		const course = await adminA.ok<{ id: number }>('POST', '/items/courses', { title: 'Distributed systems', code: 'DS-1' });
-		for (const name of ['alice', 'bob', 'carol', 'dave', 'teacher']) {
+		for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'teacher']) {
 			const password = randomBytes(8).toString('hex');
 			const email = `${name}-${randomBytes(3).toString('hex')}@example.com`;
 			const user = await adminA.ok<{ id: string }>('POST', '/users', {
@@ -136,6 +136,17 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		expect(await witnessed).toMatchObject({ body: 'not for bob' });
 		expect((await call(b, 'presence:get', { group: groupId })).error.code).toBe('NOT_JOINED');
 		expect(leak).toEqual([]);
+	});
+
+	it('suspending a user on one instance ends their sockets on both with auth:revoked', async () => {
+		const onFirst = await open('erin', first);
+		const onSecond = await open('erin', second);
+		const revoked = [nextEvent(onFirst, 'auth:revoked'), nextEvent(onSecond, 'auth:revoked')];
+		await adminA.ok('PATCH', `/users/${people['erin']!.id}`, { status: 'suspended' });
+		expect(await Promise.all(revoked)).toEqual([
+			expect.objectContaining({ code: 'USER_INACTIVE' }),
+			expect.objectContaining({ code: 'USER_INACTIVE' }),
+		]);
 	});
 
 	it('rate limits are shared: the same person on two instances hits one limit', async () => {

@@ -98,6 +98,8 @@ describe('checkReadQuery on a guarded collection', () => {
 		expect(refusal('directus_users', { search: 'a' })).toBe('search on directus_users');
 		expect(refusal('directus_users', { sort: ['email'] })).toBe('sort on email of directus_users');
 		expect(refusal('directus_users', { group: ['email'] })).toBe('groupBy on email of directus_users');
+		expect(refusal('community_posts', { group: ['reaction_counts'] })).toBe('groupBy on reaction_counts of community_posts (json)');
+		expect(refusal('community_posts', { sort: ['reaction_counts'] })).toBe('sort on reaction_counts of community_posts (json)');
 		expect(refusal('community_posts', { aggregate: { sum: ['date_created'] } })).toBe(
 			'aggregate sum on date_created of community_posts (timestamp)',
 		);

@@ -187,6 +187,9 @@ class QueryChecker {
 		const rule = this.rule(collection);
 		if (!rule) return;
 		if (!rule.fields.includes(expression)) refuse(`${use} on ${expression} of ${collection}`);
+		// PostgreSQL cannot order, group or aggregate json columns.
+		if (this.options.schema.collections[collection]?.fields[expression]?.type === 'json')
+			refuse(`${use} on ${expression} of ${collection} (json)`);
 	}
 
 	private filter(collection: string, filter: Node, depth: number): void {
