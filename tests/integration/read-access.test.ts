@@ -208,6 +208,24 @@ describe('reads through plain Directus REST', () => {
 		expect(ids(thread.group.posts)).toEqual([row.published, row.reply, row.studentDraft].sort((a, b) => a! - b!));
 	});
 
+	it('a percent-encoded collection name and aliases on any route are refused, not waved through', async () => {
+		const refused = async (caller: TestUser, path: string) => {
+			const response = await caller.api.get(path);
+			return [response.status, response.body?.errors?.[0]?.extensions?.code];
+		};
+		expect(await refused(student, '/items/community%5Fmessages?meta=total_count')).toEqual([403, 'QUERY_NOT_ALLOWED']);
+		expect(await refused(student, '/items/%63ommunity_posts?alias[a]=author&fields=a.email')).toEqual([403, 'QUERY_NOT_ALLOWED']);
+		const listed = await student.api.get(`/items/community%5Fmessages?fields=id&limit=200`);
+		const plain = await student.api.get(`/items/community_messages?fields=id&limit=200`);
+		expect(listed.body).toEqual(plain.body);
+		expect(await refused(instructor, '/roles?alias[u]=users&fields=u.email')).toEqual([403, 'QUERY_NOT_ALLOWED']);
+		expect(await refused(instructor, '/users/me?alias[r]=role&fields=r.users.email')).toEqual([403, 'QUERY_NOT_ALLOWED']);
+		const foreign = await student.api.get(`/permissions/me/community%5Fposts/${row.postB}`);
+		const missing = await student.api.get('/permissions/me/community%5Fposts/999999');
+		expect(missing.status).toBe(403);
+		expect([foreign.status, foreign.body]).toEqual([missing.status, missing.body]);
+	});
+
 	it('filters and counts through hidden rows are refused with QUERY_NOT_ALLOWED', async () => {
 		for (const query of [
 			`/items/community_groups?filter[posts][status][_eq]=pending`,

@@ -124,6 +124,11 @@ describe('checkReadQuery on a guarded collection', () => {
 			'_in takes at most 100 values',
 		);
 		expect(refusal('community_messages', { filter: { sender: { _eq: '$CURRENT_USER' } } })).toBe('passed');
+		expect(refusal('community_posts', { filter: { date_created: { _gt: 'hello 1' } } })).toBe(
+			'the value "hello 1" for date_created of community_posts',
+		);
+		expect(refusal('community_posts', { filter: { date_created: { _gt: '2026-11-26T10:00:00Z' } } })).toBe('passed');
+		expect(refusal('community_posts', { filter: { date_created: { _gt: new Date() as unknown as string } } })).toBe('passed');
 	});
 });
 
@@ -156,5 +161,7 @@ describe('checkReadQuery outside the policy', () => {
 		expect(refusal('lessons', { fields: ['course.title'] })).toBe('course of lessons leads into courses');
 		expect(refusal(OWN_RECORD, { fields: ['*', 'role.name'] })).toBe('passed');
 		expect(refusal(OWN_RECORD, { fields: ['role.users.email'] })).toBe('users lists users');
+		expect(refusal('directus_roles', { alias: { u: 'users' }, fields: ['u.email'] })).toBe('the alias parameter');
+		expect(refusal(OWN_RECORD, { alias: { r: 'role' }, fields: ['r.users.email'] })).toBe('the alias parameter');
 	});
 });

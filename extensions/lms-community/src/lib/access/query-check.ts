@@ -49,6 +49,8 @@ class QueryChecker {
 	check(collection: string, query: Query): Query {
 		const guarded = isGuardedCollection(collection);
 		const rule = this.rule(collection);
+		// An alias renames a relation past every path rule below, on any collection: never for non-admins.
+		if (query.alias && Object.keys(query.alias).length > 0) refuse('the alias parameter');
 		if (guarded) this.checkParameters(collection, query, rule);
 		const fields = (query.fields && query.fields.length > 0 ? query.fields : ['*']).flatMap((field) =>
 			this.fieldPath(collection, field.split('.'), ''),
@@ -283,6 +285,8 @@ export function schemaRelation(schema: SchemaOverview, collection: string, field
 const INTEGER_MAX: Record<string, number> = { integer: 2_147_483_647, bigInteger: Number.MAX_SAFE_INTEGER };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DYNAMIC = /^\$(CURRENT_USER|NOW)/;
+/** Dates as PostgreSQL reads them: `2026-11-26`, with an optional time and zone. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
 
 /**
  * Filter values must fit the column, or the database answers with an error (a 500 on PostgreSQL for `1e20`
@@ -329,7 +333,7 @@ function fitsType(type: string, value: unknown, isPrimaryKey: boolean): boolean 
 	if (type === 'boolean') return [true, false, 'true', 'false', 1, 0, '1', '0'].includes(value as never);
 	if (type === 'uuid') return typeof value === 'string' && UUID.test(value);
 	if (type === 'timestamp' || type === 'dateTime' || type === 'date' || type === 'time')
-		return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+		return value instanceof Date || (typeof value === 'string' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value)));
 	if (isPrimaryKey && type === 'string') return typeof value === 'string';
 	return typeof value === 'string' || typeof value === 'number';
 }

@@ -50,7 +50,7 @@ export function createReadGuardHooks(options: ReadGuardOptions) {
 				return query;
 			}
 			const caller = callerOf(context);
-			if (!caller || preparedQueries.has(query)) return query;
+			if (!caller || preparedQueries.get(query) === collection) return query;
 			return scopeReadQuery(collection, check(collection, query, caller), await caller.access.scope);
 		},
 
@@ -58,7 +58,7 @@ export function createReadGuardHooks(options: ReadGuardOptions) {
 		async usersQuery(query: Query, context: HookContext): Promise<Query> {
 			if (!context.accountability || context.accountability.admin === true) return query;
 			const caller = callerOf(context);
-			if (!caller || preparedQueries.has(query)) return query;
+			if (!caller || preparedQueries.get(query) === 'directus_users') return query;
 			if (isOwnRecordQuery(query.filter as Filter | undefined, caller.access.userId)) return check(OWN_RECORD, query, caller);
 			const checked = check('directus_users', query, caller);
 			const scope = usersReadFilter(caller.access.userId, await caller.access.coMemberIds());

@@ -5,6 +5,7 @@ import { ForbiddenError, QueryNotAllowedError } from '../errors/index.js';
 import { createAccessContext, rememberAccessContext, type AccessContext } from './access-context.js';
 import { checkReadQuery, OWN_RECORD } from './query-check.js';
 import { scopeReadQuery, andFilters } from './query-scope.js';
+import { isGuardedCollection } from './read-policy.js';
 import { decideRoute } from './route-policy.js';
 import { usersReadFilter } from './row-filters.js';
 import { isValidKey } from './keys.js';
@@ -18,8 +19,11 @@ export interface RequestGuardOptions {
 	assertVisible(collection: string, id: string, accountability: Accountability, schema: SchemaOverview): Promise<void>;
 }
 
-/** Queries this guard already checked and scoped: the hooks of the same request pass them as they are. */
-export const preparedQueries = new WeakSet<object>();
+/**
+ * Queries this guard already checked and scoped, with the collection they were scoped for: the hooks of the
+ * same request pass such a query as it is only when it reaches that very collection.
+ */
+export const preparedQueries = new WeakMap<object, string>();
 
 /**
  * The HTTP entry point of the read policy, for every caller who is not an admin: decides the route
@@ -62,7 +66,8 @@ export function createRequestGuard(options: RequestGuardOptions) {
 					}
 					if (id !== null && !isValidKey(schema, collection, id)) throw new ForbiddenError();
 					const checked = check(collection, query);
-					if (id === null && req.method === 'GET') prepare(req, scopeReadQuery(collection, checked, await access.scope));
+					if (id === null && req.method === 'GET' && isGuardedCollection(collection))
+						prepare(req, collection, scopeReadQuery(collection, checked, await access.scope));
 					return next();
 				}
 				case 'users': {
@@ -78,7 +83,7 @@ export function createRequestGuard(options: RequestGuardOptions) {
 							(checked.filter as Record<string, unknown>) ?? null,
 							usersReadFilter(access.userId, await access.coMemberIds()),
 						);
-						prepare(req, { ...checked, filter: filter as Query['filter'] });
+						prepare(req, 'directus_users', { ...checked, filter: filter as Query['filter'] });
 					}
 					return next();
 				}
@@ -89,8 +94,8 @@ export function createRequestGuard(options: RequestGuardOptions) {
 	};
 }
 
-function prepare(req: GuardedRequest, query: Query): void {
+function prepare(req: GuardedRequest, collection: string, query: Query): void {
 	const frozen = Object.freeze(query);
-	preparedQueries.add(frozen);
+	preparedQueries.set(frozen, collection);
 	req.sanitizedQuery = frozen;
 }

@@ -14,6 +14,15 @@ describe('decideRoute (non-admin callers)', () => {
 		});
 	});
 
+	it('decides on the decoded names, as Express routes them', () => {
+		expect(decideRoute('GET', '/items/community%5Fmessages', {})).toEqual({ kind: 'items', collection: 'community_messages', id: null });
+		expect(decideRoute('GET', '/permissions/me/%63ommunity_posts/3', {})).toEqual({
+			kind: 'item-permissions',
+			collection: 'community_posts',
+			id: '3',
+		});
+	});
+
 	it('refuses what is not on the list, by name', () => {
 		const reason = (method: string, path: string, body: unknown = {}) => {
 			const decision = decideRoute(method, path, body);
@@ -31,6 +40,8 @@ describe('decideRoute (non-admin callers)', () => {
 		expect(reason('POST', '/mcp')).toBe('the route /mcp');
 		expect(reason('POST', '/comments', { collection: 'community_posts', item: 1, comment: 'x' })).toBe('comments on community collections');
 		expect(reason('GET', '/utils/random/string')).toBe('open');
+		expect(reason('POST', '/utils/export/lessons')).toBe('/utils/export/lessons');
+		expect(reason('GET', '/items/community%')).toBe('a path that does not decode');
 		expect(reason('POST', '/community/groups/1/join')).toBe('open');
 		expect(reason('POST', '/users/register')).toBe('open');
 		expect(reason('GET', '/users/register/verify-email')).toBe('open');

@@ -49,7 +49,11 @@ const SYSTEM_ROUTES: Record<string, string> = {
 const OPEN_UTILS = ['random', 'hash'];
 
 export function decideRoute(method: string, path: string, body: unknown): RouteDecision {
-	const [root = '', ...rest] = path.split('/').filter(Boolean);
+	// Express decodes route parameters (`community%5Fmessages` is `community_messages` to the controller):
+	// decide on the decoded names, or `%5F` would walk past every rule.
+	const segments = decodedSegments(path);
+	if (!segments) return refuse('a path that does not decode');
+	const [root = '', ...rest] = segments;
 	const verb = method.toUpperCase();
 	if (OPEN_ROUTES.includes(root)) return { kind: 'open' };
 	if (root === 'items') return itemsRoute(verb, rest, body);
@@ -85,9 +89,19 @@ function itemsRoute(verb: string, rest: string[], body: unknown): RouteDecision 
 function utilsRoute(rest: string[]): RouteDecision {
 	const [helper = '', collection] = rest;
 	if (OPEN_UTILS.includes(helper)) return { kind: 'open' };
-	if ((helper === 'export' || helper === 'import' || helper === 'sort') && collection && !isGuardedCollection(collection))
-		return { kind: 'open' };
+	// Exports, imports and sorting carry queries and rows this guard does not read: admins only.
 	return refuse(`/utils/${helper}${collection ? `/${collection}` : ''}`);
+}
+
+function decodedSegments(path: string): string[] | null {
+	try {
+		return path
+			.split('/')
+			.filter(Boolean)
+			.map((segment) => decodeURIComponent(segment));
+	} catch {
+		return null;
+	}
 }
 
 function namesGuardedCollection(body: unknown): boolean {
