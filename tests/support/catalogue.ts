@@ -6,6 +6,9 @@ import { queryToParams } from '@directus/sdk';
  * export, limit/offset/page, version, by id) over the schema as GET /fields and GET /relations describe it,
  * rendered on every transport (REST GET with bracket or SDK/JSON parameters, REST SEARCH, GraphQL,
  * /utils/export, Directus's /websocket). Nothing here is hand-listed per collection.
+ *
+ * The collections and operators below are written out here on purpose, not imported from the bundle's
+ * read policy: the catalogue must probe Directus's grammar, including what the policy does not allow.
  */
 
 export const COLLECTIONS = [

@@ -14,7 +14,8 @@ export interface AccessContext {
 	userId: string;
 	/** Instructors (admin-app users) see the e-mail of members of the groups they teach; nobody else does. */
 	seesMemberEmails: boolean;
-	scope: Promise<AccessScope>;
+	/** Loaded on first use: most admin-app requests (settings, fields, files) never need it. */
+	scope(): Promise<AccessScope>;
 	coMemberIds(): Promise<string[]>;
 	taughtMemberIds(): Promise<Set<string>>;
 	/** Other people's profile fields this caller may name in a query. */
@@ -24,7 +25,8 @@ export interface AccessContext {
 const contexts = new WeakMap<Accountability, AccessContext>();
 
 export function createAccessContext(knex: Knex, accountability: Accountability & { user: string }): AccessContext {
-	const scope = loadAccessScope(knex, accountability.user);
+	let loaded: Promise<AccessScope> | null = null;
+	const scope = () => (loaded ??= loadAccessScope(knex, accountability.user));
 	const seesMemberEmails = accountability.app === true;
 	let coMembers: Promise<string[]> | null = null;
 	let taught: Promise<Set<string>> | null = null;
@@ -34,13 +36,13 @@ export function createAccessContext(knex: Knex, accountability: Accountability &
 		scope,
 		profileFields: seesMemberEmails ? [...PUBLIC_PROFILE_FIELDS, 'email'] : PUBLIC_PROFILE_FIELDS,
 		coMemberIds() {
-			coMembers ??= scope
+			coMembers ??= scope()
 				.then((s) => usersOfGroups(knex, s.readableGroupIds))
 				.then((ids) => ids.filter((id) => id !== accountability.user));
 			return coMembers;
 		},
 		taughtMemberIds() {
-			taught ??= scope.then(async (s) => new Set(seesMemberEmails ? await usersOfGroups(knex, s.taughtGroupIds) : []));
+			taught ??= scope().then(async (s) => new Set(seesMemberEmails ? await usersOfGroups(knex, s.taughtGroupIds) : []));
 			return taught;
 		},
 	};

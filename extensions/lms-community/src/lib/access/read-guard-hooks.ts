@@ -51,7 +51,7 @@ export function createReadGuardHooks(options: ReadGuardOptions) {
 			}
 			const caller = callerOf(context);
 			if (!caller || preparedQueries.get(query) === collection) return query;
-			return scopeReadQuery(collection, check(collection, query, caller), await caller.access.scope);
+			return scopeReadQuery(collection, check(collection, query, caller), await caller.access.scope());
 		},
 
 		/** `users.query`: the caller's own record as Directus's permissions give it; other people by the profile policy. */
@@ -70,7 +70,7 @@ export function createReadGuardHooks(options: ReadGuardOptions) {
 			if (!isGuardedCollection(collection) || !context.accountability || context.accountability.admin === true) return records;
 			const caller = callerOf(context);
 			if (!caller || !Array.isArray(records)) return records;
-			const scope = await caller.access.scope;
+			const scope = await caller.access.scope();
 			const visibleIds: VisibleIds = async (target, ids) => {
 				if (!isScopedCollection(target) || ids.length === 0) return new Set();
 				const filter = { _and: [{ id: { _in: [...new Set(ids)] } }, readFilterFor(target, scope)] };

@@ -67,7 +67,7 @@ export function createRequestGuard(options: RequestGuardOptions) {
 					if (id !== null && !isValidKey(schema, collection, id)) throw new ForbiddenError();
 					const checked = check(collection, query);
 					if (id === null && req.method === 'GET' && isGuardedCollection(collection))
-						prepare(req, collection, scopeReadQuery(collection, checked, await access.scope));
+						prepare(req, collection, scopeReadQuery(collection, checked, await access.scope()));
 					return next();
 				}
 				case 'users': {
