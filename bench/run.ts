@@ -14,7 +14,7 @@ import { sampleProcess } from './lib/process-stats.js';
 import { runRest, type RestScale } from './lib/rest.js';
 import { markdownReport, ratios } from './lib/report.js';
 import { seedChatRooms, type ChatSeed } from './lib/seed.js';
-import { adminOf, communityTarget, roomsOf } from './lib/targets.js';
+import { adminOf, communityTarget, relayTarget, roomsOf } from './lib/targets.js';
 
 interface Profile {
 	name: 'smoke' | 'quick' | 'full';
@@ -206,23 +206,7 @@ async function main() {
 				group: i + 1,
 				members: Array.from({ length: size }, (_, j) => `${i}-${j}`),
 			}));
-			sweeps.push(
-				await sweepChat(
-					{
-						name: 'bare Socket.IO relay',
-						protocol: 'relay',
-						receiverUrls: [relay.url],
-						senderUrl: relay.url,
-						serverPids: [relay.pid],
-						tokenFor: () => 'none',
-						senderToken: 'none',
-					},
-					fakeRooms,
-					'sender',
-					profile.chat,
-					log,
-				),
-			);
+			sweeps.push(await sweepChat(relayTarget(relay), fakeRooms, 'sender', profile.chat, log));
 		} finally {
 			await relay.stop();
 		}

@@ -12,6 +12,8 @@ export interface ChatTarget {
 	protocol: Protocol;
 	receiverUrls: string[];
 	senderUrl: string;
+	/** With one sender per room: the URLs they connect to, spread (senders on every instance). Default: senderUrl. */
+	senderUrls?: string[];
 	serverPids: number[];
 	tokenFor(user: string): string;
 	/** The sender's token (Directus realtime: the same student; relays: anything). */
@@ -41,6 +43,8 @@ export interface RateResult {
 	latency: LatencySummary;
 	ack: LatencySummary;
 	serverCpuPercent: number;
+	/** Server CPU (all instances) per message sent, ms. */
+	serverCpuMsPerMessage: number;
 	serverRssMb: number;
 	generatorCpuPercent: number;
 }
@@ -52,6 +56,10 @@ export interface ChatRunOptions {
 	/** Stop the sweep once p99 passes this (ms) or anything fails. */
 	p99LimitMs: number;
 	drainMs: number;
+	/** Each room's first member sends to it (many senders) instead of one sender in every room. */
+	senderPerRoom?: boolean;
+	/** After the sweep fails, try ×1.25 steps between the last rate that held and the first that failed. */
+	refine?: boolean;
 }
 
 const WORKER = path.join(import.meta.dirname, 'chat-worker.ts');
@@ -91,14 +99,26 @@ export async function connectChat(target: ChatTarget, rooms: RoomPlan[], sender:
 	)) as Array<Extract<WorkerReply, { type: 'ready' }>>;
 	const connectErrors = ready.flatMap((r) => r.errors);
 	if (connectErrors.length > 0) throw new Error(`${target.name}: receivers failed to connect: ${connectErrors.join('; ')}`);
-	const senderClient: ChatClient = await connectClient(target.protocol, target.senderUrl, target.senderToken);
-	for (const room of rooms) await senderClient.join(room.group);
+	const senderUrls = target.senderUrls ?? [target.senderUrl];
+	const senders: ChatClient[] = [];
+	if (options.senderPerRoom) {
+		for (const [index, room] of rooms.entries()) {
+			const client = await connectClient(target.protocol, senderUrls[index % senderUrls.length]!, target.tokenFor(room.members[0]!));
+			await client.join(room.group);
+			senders.push(client);
+		}
+	} else {
+		const client = await connectClient(target.protocol, target.senderUrl, target.senderToken);
+		for (const room of rooms) await client.join(room.group);
+		senders.push(client);
+	}
 	return {
 		workers,
-		sender: senderClient,
+		/** The client that sends to the room at `index`. */
+		senderFor: (index: number) => senders[options.senderPerRoom ? index : 0]!,
 		connectMs: Math.max(...ready.map((r) => r.connectMs)),
 		async close() {
-			senderClient.close();
+			for (const client of senders) client.close();
 			await Promise.all(workers.map((w) => new Promise((resolve) => (w.once('exit', resolve), w.send({ type: 'close' })))));
 		},
 	};
@@ -131,14 +151,18 @@ export async function runRate(
 		const due = started + (i * 1000) / rate;
 		const wait = due - performance.now();
 		if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-		const room = rooms[i % rooms.length]!;
+		const roomIndex = i % rooms.length;
+		const room = rooms[roomIndex]!;
 		perRoom.set(room.group, (perRoom.get(room.group) ?? 0) + 1);
 		const sentAt = nowMs();
 		inflight.push(
-			connection.sender.send(room.group, benchBody(sentAt, i), `${runId}-${rate}-${i}`).then((result) => {
-				ackHistogram.recordValue(Math.max(1, Math.round((nowMs() - sentAt) * 1000)));
-				if (!result.ok) errorCodes[result.error ?? 'ERROR'] = (errorCodes[result.error ?? 'ERROR'] ?? 0) + 1;
-			}),
+			connection
+				.senderFor(roomIndex)
+				.send(room.group, benchBody(sentAt, i), `${runId}-${rate}-${i}`)
+				.then((result) => {
+					ackHistogram.recordValue(Math.max(1, Math.round((nowMs() - sentAt) * 1000)));
+					if (!result.ok) errorCodes[result.error ?? 'ERROR'] = (errorCodes[result.error ?? 'ERROR'] ?? 0) + 1;
+				}),
 		);
 	}
 	await Promise.all(inflight);
@@ -175,6 +199,8 @@ export async function runRate(
 		latency: summarize(latency),
 		ack: summarize(ackHistogram),
 		serverCpuPercent: round(serverBefore.reduce((sum, before, i) => sum + cpuPercent(before, serverAfter[i]!), 0)),
+		serverCpuMsPerMessage:
+			Math.round((serverBefore.reduce((sum, before, i) => sum + serverAfter[i]!.cpuMs - before.cpuMs, 0) / total) * 100) / 100,
 		serverRssMb: round(serverAfter.reduce((sum, s) => sum + s.rssMb, 0)),
 		generatorCpuPercent: round((((generatorCpu.user + generatorCpu.system) / 1000 + workerCpuMs) / generatorWallMs) * 100),
 	};
@@ -195,19 +221,38 @@ export async function sweepChat(
 	await afterConnect?.();
 	const results: RateResult[] = [];
 	const runId = Math.random().toString(36).slice(2, 8);
+	const holds = (r: RateResult) => r.latency.p99 <= options.p99LimitMs && r.errors === 0 && r.lost === 0;
+	const run = async (rate: number) => {
+		const result = await runRate(target, connection, rooms, rate, options, runId);
+		results.push(result);
+		log(
+			`  ${target.name} @ ${rate}/s: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ack p99 ${result.ack.p99} ms, ` +
+				`${result.received}/${result.expectedDeliveries} delivered, ${result.errors} errors, server CPU ${result.serverCpuPercent}% ` +
+				`(${result.serverCpuMsPerMessage} ms/msg)`,
+		);
+		return holds(result);
+	};
 	try {
+		let lastHeld = 0;
+		let firstFailed = 0;
 		for (const rate of options.rates) {
-			const result = await runRate(target, connection, rooms, rate, options, runId);
-			results.push(result);
-			log(
-				`  ${target.name} @ ${rate}/s: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ack p99 ${result.ack.p99} ms, ` +
-					`${result.received}/${result.expectedDeliveries} delivered, ${result.errors} errors, server CPU ${result.serverCpuPercent}%`,
-			);
-			if (result.latency.p99 > options.p99LimitMs || result.errors > 0 || result.lost > 0) break;
+			if (!(await run(rate))) {
+				firstFailed = rate;
+				break;
+			}
+			lastHeld = rate;
 		}
+		if (options.refine && firstFailed > 0)
+			for (let rate = Math.round(lastHeld * 1.25); rate < firstFailed && lastHeld > 0; rate = Math.round(rate * 1.25))
+				if (!(await run(rate))) break;
 	} finally {
 		await connection.close();
 	}
-	const held = results.filter((r) => r.latency.p99 <= options.p99LimitMs && r.errors === 0 && r.lost === 0);
-	return { target: target.name, connectMs: Math.round(connection.connectMs), results, highestSustainedRate: held.at(-1)?.rate ?? 0 };
+	const held = results.filter(holds).map((r) => r.rate);
+	return {
+		target: target.name,
+		connectMs: Math.round(connection.connectMs),
+		results,
+		highestSustainedRate: held.length ? Math.max(...held) : 0,
+	};
 }

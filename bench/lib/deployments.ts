@@ -18,6 +18,7 @@ export const BENCH_ENV: Record<string, string> = {
 	COMMUNITY_SYNC_LIMIT: '100000000',
 	COMMUNITY_PRESENCE_LIMIT: '100000000',
 	COMMUNITY_SOCKET_ORIGINS: '*',
+	COMMUNITY_SOCKETS_PER_USER: '100000',
 	ACCESS_TOKEN_TTL: '6h',
 	LOG_LEVEL: 'error',
 };
@@ -65,8 +66,8 @@ export async function startBeside(name: string, base: Deployment, env: Record<st
 }
 
 /** Two Directus instances on one PostgreSQL database and one Redis, as behind a load balancer. */
-export async function startPair(name: string, redisUrl: string): Promise<Deployment> {
-	const env = { ...BENCH_ENV, REDIS: redisUrl, COMMUNITY_REDIS_PREFIX: `bench-${Date.now()}:` };
+export async function startPair(name: string, redisUrl: string, extra: Record<string, string> = {}): Promise<Deployment> {
+	const env = { ...BENCH_ENV, REDIS: redisUrl, COMMUNITY_REDIS_PREFIX: `bench-${Date.now()}:`, ...extra };
 	const first = await startDirectusInstance({ db: 'postgres', env });
 	const second = await startDirectusInstance({ db: 'postgres', env, shareDatabaseWith: first });
 	return describe(name, [first, second]);

@@ -22,3 +22,16 @@ export function communityTarget(name: string, deployment: Deployment, seed: Chat
 		storedMessages: count,
 	};
 }
+
+/** Baseline (a): the bare relay, which takes any token. */
+export function relayTarget(relay: { url: string; pid: number }): ChatTarget {
+	return {
+		name: 'bare Socket.IO relay',
+		protocol: 'relay',
+		receiverUrls: [relay.url],
+		senderUrl: relay.url,
+		serverPids: [relay.pid],
+		tokenFor: () => 'none',
+		senderToken: 'none',
+	};
+}

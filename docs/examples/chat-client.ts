@@ -48,10 +48,15 @@ export async function openChat(url: string, email: string, password: string, gro
 	};
 
 	const messages = new Map<number, ChatMessage>();
+	// The highest seq up to which this client holds every message. A live message can overtake one that was lost
+	// with an instance: moving the cursor to the highest seq seen would skip the lost one for good.
 	let cursor = 0;
+	const advance = () => {
+		while (messages.has(cursor + 1)) cursor++;
+	};
 	const keep = (message: ChatMessage) => {
 		messages.set(message.seq, message);
-		cursor = Math.max(cursor, message.seq);
+		advance();
 	};
 
 	const catchUp = async () => {
@@ -61,7 +66,10 @@ export async function openChat(url: string, email: string, password: string, gro
 				after: cursor,
 				limit: 100,
 			});
-			page.messages.forEach(keep);
+			for (const message of page.messages) messages.set(message.seq, message);
+			// A sync page holds every stored message after the cursor (retention may have removed older ones).
+			cursor = Math.max(cursor, page.cursor);
+			advance();
 			if (!page.has_more) return;
 		}
 	};

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -111,6 +112,20 @@ describe('the Community module in the admin app', () => {
 			await page.locator('[data-tab="activity"]').click();
 			await page.locator('[data-test="inactive-member"]').first().waitFor();
 			await shot(page, 'community-activity');
+
+			// Participation for grading: Alice took part (her approved question); Bob only reported: he stands out.
+			await page.locator('[data-tab="participation"]').click();
+			await page.locator('[data-test="participation-row"]', { hasText: 'Alice' }).waitFor();
+			await page.locator('[data-test="participation-silent"]', { hasText: 'Bob' }).waitFor();
+			await page.locator('button[data-sort="replies"]').click();
+			await shot(page, 'community-participation');
+			const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test="export-csv"]').click()]);
+			expect(download.suggestedFilename()).toBe(`participation-group-${group.id}.csv`);
+			const csv = await readFile((await download.path())!, 'utf8');
+			expect(csv.split('\r\n')[0]).toMatch(/^user,email,first_name,last_name,/);
+			// The instructor teaches the group from the admin app: the gradebook's e-mail is in the file.
+			expect(csv).toContain(alice!.email);
+			expect(csv.trim().split('\r\n')).toHaveLength(4);
 
 			// The Content module still lists community posts for an instructor: scoped rows, scoped counts.
 			await page.goto(`${directus.url}/admin/content/community_posts`);

@@ -37,7 +37,11 @@ describe('enrollment dates end access at once, before any sweep', () => {
 	}
 
 	it('reads and writes stop the moment the enrollment ends, while the membership row still says active', async () => {
-		const course = await admin.ok<{ id: number }>('POST', '/items/courses', { title: 'Dated', code: `D-${Date.now()}`, status: 'published' });
+		const course = await admin.ok<{ id: number }>('POST', '/items/courses', {
+			title: 'Dated',
+			code: `D-${Date.now()}`,
+			status: 'published',
+		});
 		const [group] = await admin.ok<Array<{ id: number }>>('GET', `/items/community_groups?filter[course][_eq]=${course.id}`);
 		const alice = await student('alice');
 		const enrollment = await admin.ok<{ id: number }>('POST', '/items/enrollments', {

@@ -23,6 +23,7 @@ import {
 	formatServerErrors,
 	normalise,
 	openSocketIo,
+	withPresenceSummed,
 	runExportProbes,
 	runHttpProbes,
 	runSocketIoReads,
@@ -204,7 +205,7 @@ async function sentinelWithBarriers(world: World): Promise<void> {
 		}
 	}
 	for (const { conn } of mine) {
-		conn.socketIoUntilSentinel = normalise(JSON.stringify(conn.socketIo.log, null, 1), world);
+		conn.socketIoUntilSentinel = normalise(JSON.stringify(withPresenceSummed(conn.socketIo.log), null, 1), world);
 		conn.wsUntilSentinel = normalise(
 			JSON.stringify(conn.ws.closed ? [...conn.ws.received, { closed: conn.ws.closed }] : conn.ws.received, null, 1),
 			world,

@@ -5,7 +5,9 @@ import type { Socket } from 'socket.io-client';
 import { Api, eventually, login } from '../support/api.js';
 import { freePort, startDirectusInstance, type DirectusInstance } from '../support/directus-instance.js';
 import { startRedis, stopRedis } from '../support/redis.js';
-import { arrives, call, connect, nextEvent, record } from '../support/socket.js';
+import { sendChatMessage } from '../../extensions/lms-community/src/lib/community/chat-send.js';
+import { openDatabase } from '../support/database.js';
+import { arrives, call, connect, nextEvent, presenceEntries, record } from '../support/socket.js';
 
 /**
  * The production topology as processes: two Directus instances on two ports, one PostgreSQL database, one
@@ -21,6 +23,7 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 	let groupId: number;
 	let redisPort: number;
 	let redisServer: ChildProcess;
+	let instanceEnv: Record<string, string>;
 
 	const open = async (who: string, instance: DirectusInstance) => {
 		const socket = await connect({ url: instance.url, token: await login(people[who]!.email, people[who]!.password, instance.url) });
@@ -31,7 +34,7 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 	beforeAll(async () => {
 		redisPort = await freePort();
 		redisServer = await startRedis(redisPort);
-		const env = {
+		instanceEnv = {
 			REDIS: `redis://127.0.0.1:${redisPort}`,
 			COMMUNITY_PRESENCE_HEARTBEAT_MS: '500',
 			COMMUNITY_SEND_LIMIT: '15',
@@ -39,12 +42,12 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 			// Both instances run the retention schedule every second: they must not both do the work.
 			COMMUNITY_RETENTION_CRON: '* * * * * *',
 		};
-		first = await startDirectusInstance({ db: 'postgres', env });
-		second = await startDirectusInstance({ db: 'postgres', env, shareDatabaseWith: first });
+		first = await startDirectusInstance({ db: 'postgres', env: instanceEnv });
+		second = await startDirectusInstance({ db: 'postgres', env: instanceEnv, shareDatabaseWith: first });
 		adminA = new Api(first.url, await login(first.admin.email, first.admin.password, first.url));
 		const [studentRole] = await adminA.ok<Array<{ id: string }>>('GET', '/roles?filter[name][_eq]=Student');
 		const course = await adminA.ok<{ id: number }>('POST', '/items/courses', { title: 'Distributed systems', code: 'DS-1' });
-		for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'teacher']) {
+		for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'teacher']) {
 			const password = randomBytes(8).toString('hex');
 			const email = `${name}-${randomBytes(3).toString('hex')}@example.com`;
 			const user = await adminA.ok<{ id: string }>('POST', '/users', {
@@ -112,6 +115,53 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		const synced = await call(c, 'message:sync', { group: groupId, after: before, limit: 50 });
 		expect(synced.data.messages.map((m: { seq: number }) => m.seq)).toEqual(seqs);
 	});
+
+	it('a message committed on one instance whose ack never left (the process died) is what the retry gets on the other', async () => {
+		// The first instance's send path committed and died before acknowledging: the row is in the shared database.
+		const database = openDatabase(first.configPath);
+		try {
+			const retrying = await open('frank', second);
+			await call(retrying, 'group:join', { group: groupId });
+			const committed = await sendChatMessage({ knex: database, spend: async () => undefined }, people['frank']!.id, {
+				group: groupId,
+				body: 'acked never',
+				client_id: 'lost-ack-1',
+			});
+			const retry = await call(retrying, 'message:send', { group: groupId, body: 'acked never', client_id: 'lost-ack-1' });
+			expect(retry.data).toMatchObject({ id: Number(committed.message.id), seq: Number(committed.message.seq), body: 'acked never' });
+			expect(await database('community_messages').where({ sender: people['frank']!.id, client_id: 'lost-ack-1' })).toHaveLength(1);
+		} finally {
+			await database.destroy();
+		}
+	});
+
+	it('an instance killed mid-burst: the client retries on the other, each message is stored once, seq has no gap', async () => {
+		const victim = await startDirectusInstance({ db: 'postgres', env: instanceEnv, shareDatabaseWith: first });
+		const database = openDatabase(first.configPath);
+		try {
+			const before = Number((await database('community_groups').where({ id: groupId }).first()).last_seq);
+			const sender = await open('gina', victim);
+			await call(sender, 'group:join', { group: groupId });
+			const burst = Array.from({ length: 6 }, (_, i) => ({ group: groupId, body: `burst ${i}`, client_id: `burst-${i}` }));
+			// Sent without waiting: some are committed when the process dies, some are not, some acks are lost.
+			const answers = burst.map((message) => call(sender, 'message:send', message).catch(() => null));
+			await victim.crash();
+			await Promise.all(answers);
+			const retrying = await open('gina', second);
+			const retried = [];
+			for (const message of burst) retried.push(await call(retrying, 'message:send', message));
+			expect(retried.map((answer) => answer.ok)).toEqual(burst.map(() => true));
+			const stored = await database('community_messages').where({ sender: people['gina']!.id }).whereLike('client_id', 'burst-%');
+			expect(stored.map((row) => row.client_id).sort()).toEqual(burst.map((message) => message.client_id).sort());
+			const seqs = (await database('community_messages').where({ group: groupId }).andWhere('seq', '>', before).orderBy('seq')).map((row) =>
+				Number(row.seq),
+			);
+			expect(seqs).toEqual(seqs.map((_seq, index) => before + index + 1));
+		} finally {
+			await database.destroy();
+			await victim.stop();
+		}
+	}, 120_000);
 
 	it("revocation on one instance removes the member's sockets on the other", async () => {
 		const teacher = new Api(first.url, await login(people['teacher']!.email, people['teacher']!.password, first.url));
@@ -241,7 +291,7 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		const presence = record(a, 'presence');
 		await second.crash();
 		const startedAt = Date.now();
-		await eventually(async () => presence.some((p) => p.user === people['carol']!.id && p.online === false), 10_000);
+		await eventually(async () => presenceEntries(presence).some((p) => p.user === people['carol']!.id && !p.online), 10_000);
 		expect(Date.now() - startedAt).toBeLessThan(5_000);
 		const online = await call(a, 'presence:get', { group: groupId });
 		expect(online.data.online).not.toContain(people['carol']!.id);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { asAdmin, createCourse, createGroup, createUser, directusUrl, enroll, eventually, login } from '../support/api.js';
 import { communityFixture, membershipOf } from '../support/community.js';
-import { call, connect, connectAs, nextEvent, record, signToken } from '../support/socket.js';
+import { call, connect, connectAs, nextEvent, presenceEntries, record, signToken } from '../support/socket.js';
 
 const open: Socket[] = [];
 const track = (socket: Socket) => {
@@ -163,15 +163,16 @@ describe('chat over the socket', () => {
 
 		// a1 is alice's only device in the other group: its close takes her offline there, after the first group is handled.
 		a1.close();
-		await eventually(async () => presence.some((event) => event.group === other.id && !event.online));
-		expect(presence).toEqual([
+		const aliceChanges = () => presenceEntries(presence).filter((entry) => entry.user === alice.id);
+		await eventually(async () => aliceChanges().some((entry) => entry.group === other.id && !entry.online));
+		expect(aliceChanges()).toEqual([
 			{ group: group.id, user: alice.id, online: true },
 			{ group: other.id, user: alice.id, online: true },
 			{ group: other.id, user: alice.id, online: false },
 		]);
 		a2.close();
-		await eventually(async () => presence.length === 4);
-		expect(presence[3]).toEqual({ group: group.id, user: alice.id, online: false });
+		await eventually(async () => aliceChanges().length === 4);
+		expect(aliceChanges()[3]).toEqual({ group: group.id, user: alice.id, online: false });
 
 		const a = track(await connectAs(alice));
 		await call(a, 'group:join', { group: group.id });
@@ -182,6 +183,12 @@ describe('chat over the socket', () => {
 		const marker = await call(a, 'receipt:read', { group: group.id, message: message.data.id });
 		expect(marker.data).toMatchObject({ last_read_seq: 1, unread: 0 });
 		expect(await receipt).toEqual({ group: group.id, user: alice.id, last_read_message: message.data.id, last_read_seq: 1 });
+
+		// REST's read marker tells the room the same way (docs/realtime.md).
+		const second = await call(b, 'message:send', { group: group.id, body: 'and again', client_id: 'm-2' });
+		const restReceipt = nextEvent(b, 'receipt:update');
+		await alice.api.ok('POST', `/community/groups/${group.id}/read`, { message: second.data.id });
+		expect(await restReceipt).toEqual({ group: group.id, user: alice.id, last_read_message: second.data.id, last_read_seq: 2 });
 	});
 
 	it("revocation: a banned member's sockets leave the group at once and receive nothing more", async () => {
@@ -192,10 +199,11 @@ describe('chat over the socket', () => {
 		const b2 = track(await connectAs(bob));
 		for (const socket of [a, b1, b2]) await call(socket, 'group:join', { group: group.id });
 		const removed = nextEvent(b2, 'group:removed');
-		const leftPresence = nextEvent(a, 'presence');
+		const presence = record(a, 'presence');
 		await instructor.api.ok('PATCH', `/items/community_members/${(await membershipOf(group, bob)).id}`, { status: 'banned' });
 		expect(await removed).toEqual({ group: group.id, reason: 'banned' });
-		expect(await leftPresence).toEqual({ group: group.id, user: bob.id, online: false });
+		await eventually(async () => presenceEntries(presence).some((entry) => entry.user === bob.id && !entry.online));
+		expect(presenceEntries(presence).filter((entry) => !entry.online)).toEqual([{ group: group.id, user: bob.id, online: false }]);
 		const afterBan = [...record(b1, 'message:new'), ...record(b2, 'message:new')];
 		const seenByAlice = nextEvent(a, 'message:new');
 		expect((await call(a, 'message:send', { group: group.id, body: 'can bob see this?', client_id: 'r-1' })).ok).toBe(true);

@@ -30,7 +30,7 @@ describe('the schema from snapshots/', () => {
 			).toContain(collection);
 		}
 		const communityCollections = collections.filter((c) => c.collection.startsWith('community_'));
-		expect(communityCollections.length).toBe(10);
+		expect(communityCollections.length).toBe(13);
 		for (const c of communityCollections) expect(c.meta.group, c.collection).toBe('community');
 	});
 

@@ -43,6 +43,7 @@ describe('npm start', () => {
 	const dir = mkdtempSync(path.join(tmpdir(), 'lms-community-start-'));
 	afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+	// Two cold starts (bootstrap, setup with the search indexes, start) in one test: more than the default minute.
 	it('brings up Directus with the bundle, and a second start on the same data changes nothing and keeps it', async () => {
 		const port = await freePort();
 		const { text } = renderEnvFile(readFileSync(path.join(ROOT, '.env.example'), 'utf8'));
@@ -84,5 +85,5 @@ describe('npm start', () => {
 		} finally {
 			await second.stop();
 		}
-	});
+	}, 180_000);
 });

@@ -16,7 +16,8 @@ describe('limits on every write path', () => {
 		const alice = students[0]!;
 		const socket = track(await connectAs(alice));
 		await call(socket, 'group:join', { group: group.id });
-		for (let i = 0; i < 15; i++) await alice.api.ok('POST', '/items/community_messages', { group: group.id, body: `m${i}`, client_id: `c${i}` });
+		for (let i = 0; i < 15; i++)
+			await alice.api.ok('POST', '/items/community_messages', { group: group.id, body: `m${i}`, client_id: `c${i}` });
 		const rest = await alice.api.post('/items/community_messages', { group: group.id, body: 'one too many', client_id: 'c15' });
 		expect([rest.status, errorCode(rest)]).toEqual([429, 'RATE_LIMITED']);
 		expect(rest.body.errors[0].extensions.retry_after).toBeGreaterThan(0);

@@ -479,3 +479,27 @@ export function saveReport(name: string, content: unknown): string {
 	writeFileSync(file, JSON.stringify(content, null, 1));
 	return file;
 }
+
+/**
+ * A recording with its `presence` events taken out of the order and summed up at the end: per group, who was
+ * announced online and offline. Presence is coalesced over a time window (docs/realtime.md), so how the
+ * announcements fall into events, and where they fall among the acks, depends on timing, not on the data; who
+ * is announced does not, so another group's members still show up here.
+ */
+export function withPresenceSummed(log: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+	const announced = new Map<number, { online: Set<string>; offline: Set<string> }>();
+	const rest = log.filter((entry) => {
+		if (entry['event'] !== 'presence') return true;
+		for (const change of entry['args'] as Array<{ group: number; online: string[]; offline: string[] }>) {
+			const seen = announced.get(change.group) ?? { online: new Set<string>(), offline: new Set<string>() };
+			change.online.forEach((user) => seen.online.add(user));
+			change.offline.forEach((user) => seen.offline.add(user));
+			announced.set(change.group, seen);
+		}
+		return false;
+	});
+	const summary = [...announced.entries()]
+		.sort(([a], [b]) => a - b)
+		.map(([group, seen]) => ({ group, online: [...seen.online].sort(), offline: [...seen.offline].sort() }));
+	return summary.length > 0 ? [...rest, { presence: summary }] : rest;
+}

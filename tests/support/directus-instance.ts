@@ -38,6 +38,11 @@ export interface DirectusInstance {
 	alive(): boolean;
 	/** Kills the process without a goodbye (SIGKILL), as a crash would. */
 	crash(): Promise<void>;
+	/**
+	 * Ends the process as an orchestrator would (SIGTERM; nothing if it already ended) and starts it again on the
+	 * same port, config and database, resolving once it answers /server/ping. The data stays.
+	 */
+	restart(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -196,9 +201,17 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 		throw error;
 	}
 
-	const running = child;
+	let running = child;
 	// A process ended by a signal has no exit code, only a signal code.
 	const hasExited = () => running.exitCode !== null || running.signalCode !== null;
+	const terminate = async () => {
+		if (hasExited()) return;
+		const exited = new Promise((resolve) => running.once('exit', resolve));
+		running.kill('SIGTERM');
+		const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
+		await exited;
+		clearTimeout(timer);
+	};
 	return {
 		url,
 		port,
@@ -208,7 +221,9 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 		secret,
 		databaseName,
 		logFile,
-		pid: running.pid!,
+		get pid() {
+			return running.pid!;
+		},
 		startupMs,
 		cli,
 		alive: () => !hasExited(),
@@ -218,14 +233,17 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 			running.kill('SIGKILL');
 			await exited;
 		},
+		async restart() {
+			await terminate();
+			const log = createWriteStream(logFile, { flags: 'a' });
+			const next = spawn(process.execPath, [DIRECTUS_CLI, 'start'], { cwd: ROOT, env: { ...process.env, CONFIG_PATH: configPath } });
+			next.stdout?.pipe(log);
+			next.stderr?.pipe(log);
+			running = next;
+			await waitForPing(url, next, logFile);
+		},
 		async stop() {
-			if (!hasExited()) {
-				const exited = new Promise((resolve) => running.once('exit', resolve));
-				running.kill('SIGTERM');
-				const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
-				await exited;
-				clearTimeout(timer);
-			}
+			await terminate();
 			await cleanupDatabase();
 		},
 	};

@@ -82,3 +82,17 @@ export async function arrives<T>(received: T[], test: (item: T) => boolean, with
 	}
 	return true;
 }
+
+export interface PresenceEntry {
+	group: number;
+	user: string;
+	online: boolean;
+}
+
+/** `presence` events (coalesced: `{ group, online: [...], offline: [...] }`) as one entry per user and change. */
+export function presenceEntries(events: Array<{ group: number; online: string[]; offline: string[] }>): PresenceEntry[] {
+	return events.flatMap((event) => [
+		...event.online.map((user) => ({ group: event.group, user, online: true })),
+		...event.offline.map((user) => ({ group: event.group, user, online: false })),
+	]);
+}

@@ -4,6 +4,11 @@ import type { Accountability } from '@directus/types';
 import type { Request, RequestHandler, Response } from 'express';
 import { markNotificationsRead, markRead, myGroups } from '../lib/community/chat.js';
 import { joinGroup, leaveGroup } from '../lib/community/membership.js';
+import { messagesAround } from '../lib/community/message-context.js';
+import { participationReport } from '../lib/community/participation.js';
+import { participationCsv } from '../lib/domain/participation.js';
+import { searchCommunity } from '../lib/community/search.js';
+import { deleteNotifications, dismissNotifications, unreadNotificationCount } from '../lib/community/notification-inbox.js';
 import { groupActivity, groupMembers, moderationQueue } from '../lib/community/moderation.js';
 import { moderatePost, recordView, setReaction, setThreadFlag } from '../lib/community/posts.js';
 import { createReport, resolveReport } from '../lib/community/reports.js';
@@ -11,21 +16,24 @@ import { requireUser, type SignedInCaller } from '../lib/rules/caller.js';
 import { parseId, parseInput } from '../lib/rules/parse-input.js';
 import {
 	ActivityQuery,
+	AroundQuery,
 	ArchiveInput,
 	EraseInput,
 	ExportQuery,
 	GroupDeleteInput,
 	ModerationNoteInput,
 	NotificationsReadInput,
+	ParticipationQuery,
 	QueueQuery,
 	ReactionInput,
 	ReadMarkerInput,
 	ReportCreateInput,
 	ReportResolveInput,
+	SearchQuery,
 	UserRef,
 } from '../lib/rules/schemas.js';
-import { useRealtime } from '../lib/realtime/use-realtime.js';
-import { BUNDLE_VERSION } from '../lib/version.js';
+import { useBus } from '../lib/realtime/use-realtime.js';
+import { healthRoute, metricsRoute } from '../lib/ops/ops-routes.js';
 import { eraseUser } from '../lib/community/erasure.js';
 import { planExport, type ExportSink } from '../lib/community/export.js';
 import { useGroupClaims } from '../lib/community/group-claims.js';
@@ -33,6 +41,7 @@ import { archiveGroups, deleteGroup, groupDeletionPreview } from '../lib/communi
 import { runRetention } from '../lib/community/retention.js';
 import { ForbiddenError, InvalidPayloadError } from '../lib/errors/index.js';
 import { readRealtimeConfig } from '../lib/realtime/config.js';
+import { registerDeliveryRoutes } from '../lib/delivery/routes.js';
 
 /** The person a /users/:id route is about: a user id, or `me`. */
 function userParam(req: Request, caller: SignedInCaller): string {
@@ -67,9 +76,8 @@ const body = (req: Request) => req.body ?? {};
 export default defineEndpoint({
 	id: 'community',
 	handler: (router, context) => {
-		router.get('/health', (_req, res) => {
-			res.json({ data: { status: 'ok', version: BUNDLE_VERSION } });
-		});
+		router.get('/health', healthRoute(context));
+		router.get('/metrics', metricsRoute(context));
 
 		router.post(
 			'/groups/:id/join',
@@ -81,13 +89,62 @@ export default defineEndpoint({
 		);
 		router.post(
 			'/groups/:id/read',
+			route(async (req) => {
+				const caller = requireUser(req.accountability);
+				const marker = await markRead(context, caller, idParam(req), parseInput(ReadMarkerInput, body(req)).message);
+				// The same receipt as the socket's receipt:read: the room sees the member's read marker move.
+				useBus()?.receiptUpdated(marker, caller.userId);
+				return marker;
+			}),
+		);
+		router.get('/me/groups', async (req, res, next) => {
+			try {
+				const userId = requireUser((req as CommunityRequest).accountability).userId;
+				const [groups, notifications] = await Promise.all([myGroups(context, userId), unreadNotificationCount(context, userId)]);
+				// Totals for a badge: unread chat over all my groups, and every unread notification (any group).
+				const messages = groups.reduce((sum, group) => sum + group.unread_messages, 0);
+				res.json({ data: groups, meta: { unread_messages: messages, unread_notifications: notifications } });
+			} catch (error) {
+				next(error);
+			}
+		});
+		router.get('/groups/:id/participation', async (req, res, next) => {
+			try {
+				const caller = requireUser((req as CommunityRequest).accountability);
+				const query = parseInput(ParticipationQuery, { ...req.query });
+				const report = await participationReport(context, caller, idParam(req), query);
+				if (query.format === 'json') return void res.json({ data: report });
+				res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+				res.setHeader('Content-Disposition', `attachment; filename="participation-group-${report.group}.csv"`);
+				res.send(participationCsv(report.students));
+			} catch (error) {
+				next(error);
+			}
+		});
+		// Answers `{ data, meta: { next_cursor } }`, like Directus's own listings.
+		router.get('/search', async (req, res, next) => {
+			try {
+				const caller = requireUser((req as CommunityRequest).accountability);
+				res.json(await searchCommunity(context, caller, parseInput(SearchQuery, { ...req.query })));
+			} catch (error) {
+				next(error);
+			}
+		});
+		router.get(
+			'/groups/:id/messages/around/:messageId',
 			route(async (req) =>
-				markRead(context, requireUser(req.accountability), idParam(req), parseInput(ReadMarkerInput, body(req)).message),
+				messagesAround(
+					context,
+					requireUser(req.accountability),
+					idParam(req),
+					parseId(req.params['messageId'], 'messageId'),
+					parseInput(AroundQuery, { ...req.query }),
+				),
 			),
 		);
 		router.get(
-			'/me/groups',
-			route(async (req) => myGroups(context, requireUser(req.accountability).userId)),
+			'/me/notifications/unread-count',
+			route(async (req) => ({ unread: await unreadNotificationCount(context, requireUser(req.accountability).userId) })),
 		);
 
 		for (const decision of ['approve', 'reject'] as const) {
@@ -171,6 +228,26 @@ export default defineEndpoint({
 				return { updated: await markNotificationsRead(context, userId, 'all' in input ? 'all' : input.ids) };
 			}),
 		);
+		router.post(
+			'/notifications/dismiss',
+			route(async (req) => {
+				const userId = requireUser(req.accountability).userId;
+				const input = parseInput(NotificationsReadInput, body(req));
+				return { updated: await dismissNotifications(context, userId, 'all' in input ? 'all' : input.ids) };
+			}),
+		);
+		router.delete(
+			'/notifications/:id',
+			route(async (req) => {
+				const userId = requireUser(req.accountability).userId;
+				// Someone else's notification answers like a missing one.
+				if ((await deleteNotifications(context, userId, [idParam(req)])) === 0) throw new ForbiddenError();
+				return { deleted: 1 };
+			}),
+		);
+
+		// Notifications that leave the server: devices, settings, unsubscribe (docs/notifications.md).
+		registerDeliveryRoutes(router, context, route);
 
 		// A person's data over its lifetime (docs/privacy.md).
 		router.get('/users/:id/export', async (req, res, next) => {

@@ -28,15 +28,30 @@ import { limitCommunityWrites } from '../lib/limits/route-limits.js';
 import { readLimitRules, WriteLimits, type WriteKind } from '../lib/limits/write-limits.js';
 import { readRealtimeConfig } from '../lib/realtime/config.js';
 import { createRealtimeServer } from '../lib/realtime/server.js';
-import { setRealtime, useRealtime } from '../lib/realtime/use-realtime.js';
+import { setRealtime, useBus, useRealtime } from '../lib/realtime/use-realtime.js';
+import { ANNOUNCED_BY_COMMUNITY, loadCoreAnnouncer } from '../lib/community/core-events.js';
 import { registerCommunityCli } from '../lib/setup/cli.js';
+import { ensureSearchIndexes, isPostgres, SEARCH_INDEX_TABLES } from '../lib/setup/search-index.js';
+import { closeHealthProbes } from '../lib/ops/health.js';
+import { drainOnShutdownSignals, startDraining } from '../lib/ops/lifecycle.js';
+import { communityMetrics } from '../lib/ops/metrics.js';
 import { afterAccountsDeleted, beforeAccountsDeleted } from '../lib/community/account-deletion.js';
 import { closeGroupClaims, useGroupClaims } from '../lib/community/group-claims.js';
 import { afterPostsDeleted, beforePostsDeleted } from '../lib/community/post-deletion.js';
 import { runRetention } from '../lib/community/retention.js';
 import { handleCourseDelete, refuseGroupDelete } from '../lib/rules/lifecycle-rules.js';
+import { readDeliveryConfig } from '../lib/delivery/config.js';
+import { queueDeliveriesAsSystem } from '../lib/delivery/enqueue.js';
+import { startDeliveries, type DeliveryRuntime } from '../lib/delivery/runtime.js';
+import { installEmailTemplates } from '../lib/delivery/templates.js';
 
 type Payload = Record<string, unknown>;
+/** The collections the search index follows with triggers (setup/search-index.ts). */
+const INDEXED_COLLECTIONS: readonly string[] = ['community_posts', 'community_messages'];
+
+/** An env value that Directus reads as a list: an array, or comma-separated text. */
+const listOf = (value: unknown): string[] =>
+	Array.isArray(value) ? value.map(String) : typeof value === 'string' && value ? value.split(',').map((v) => v.trim()) : [];
 type Enrollment = EnrollmentFacts & { user: string };
 
 export default defineHook(({ init, filter, action: registerAction, schedule }, context) => {
@@ -45,6 +60,18 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	/** Action hooks are not awaited by Directus: their failures are logged, never lost silently. */
 	const background = (label: string, work: Promise<unknown>) =>
 		void work.catch((error) => logger.error(error, `community: ${label} failed`));
+
+	// The search index's tables (SQLite FTS5 and its shadow tables) belong to the database, not to Directus:
+	// its schema, the admin app and the licence's collection count leave them out (setup/search-index.ts).
+	env['DB_EXCLUDE_TABLES'] = [...listOf(env['DB_EXCLUDE_TABLES']), ...SEARCH_INDEX_TABLES];
+	// On SQLite, dropping or changing a column rebuilds the table, and its search triggers go with it: an admin's
+	// schema change to posts or messages in the admin app puts them back at once, not at the next setup.
+	for (const event of ['fields.create', 'fields.update', 'fields.delete', 'relations.create', 'relations.update', 'relations.delete'])
+		action(event, ({ collection, payload }) => {
+			const changed = collection ?? (payload as { collection?: unknown } | undefined)?.collection;
+			if (!isPostgres(context.database) && (changed === undefined || INDEXED_COLLECTIONS.includes(String(changed))))
+				background('search index after a schema change', ensureSearchIndexes(context.database));
+		});
 
 	init('cli.before', ({ program }) => {
 		registerCommunityCli(program, context, { snapshotsDir: env['COMMUNITY_SNAPSHOTS_PATH'] ?? './snapshots' });
@@ -125,53 +152,64 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 			for (const key of keys) background('post notifications', notifyForPost(context, Number(key)));
 		}
 	});
-	// One read of the new row serves the broadcast and the mention notifications.
-	action('community_messages.items.create', ({ key }) =>
+	// One read of the new row serves the broadcast and the mention notifications. Rows the socket's send path
+	// announced (core-events.ts) were broadcast and notified with their commit already.
+	action('community_messages.items.create', ({ key, origin }) => {
+		communityMetrics.messageStored();
+		if (origin === ANNOUNCED_BY_COMMUNITY) return;
 		background(
 			'new message',
 			facts.message(context.database, Number(key)).then(async (message) => {
 				if (!message) return;
-				useRealtime()?.messageCreated(message);
+				useBus()?.messageCreated(message);
 				await notifyForMessage(context, message);
 			}),
-		),
-	);
+		);
+	});
 	action('community_messages.items.update', ({ keys }) => {
-		for (const key of keys) background('message broadcast', useRealtime()?.messageChanged(key) ?? Promise.resolve());
+		for (const key of keys) background('message broadcast', useBus()?.messageChanged(key) ?? Promise.resolve());
 	});
 	action('community_reports.items.create', ({ key }) => background('report review', afterReportCreated(context, key)));
-	action('community_notifications.items.create', ({ key }) =>
-		background('notification push', useRealtime()?.notificationCreated(key) ?? Promise.resolve()),
-	);
+	action('community_notifications.items.create', ({ key, origin }) => {
+		if (origin !== ANNOUNCED_BY_COMMUNITY) background('notification push', useBus()?.notificationCreated(key) ?? Promise.resolve());
+	});
 	action('community_members.items.update', ({ keys, payload }) => {
 		if (typeof payload['status'] !== 'string') return;
-		background('membership revocation', useRealtime()?.membershipsChanged(keys, payload['status']) ?? Promise.resolve());
+		background('membership revocation', useBus()?.membershipsChanged(keys, payload['status']) ?? Promise.resolve());
 		background('member count', refreshMemberCountsOf(context.database, keys));
 	});
 
 	// Suspending, archiving or deleting a person ends their sockets at once, not at the next re-check.
 	action('users.update', ({ keys, payload }) => {
 		if (typeof payload['status'] === 'string' && payload['status'] !== 'active')
-			background('user revocation', useRealtime()?.usersRevoked(keys) ?? Promise.resolve());
+			background('user revocation', useBus()?.usersRevoked(keys) ?? Promise.resolve());
 	});
 	action('users.delete', ({ keys, payload }) =>
-		background('user revocation', useRealtime()?.usersRevoked((keys ?? payload) as string[]) ?? Promise.resolve()),
+		background('user revocation', useBus()?.usersRevoked((keys ?? payload) as string[]) ?? Promise.resolve()),
 	);
 
 	action('server.start', ({ server }) => {
 		surviveDirectusRedisOutages(logger);
+		drainOnShutdownSignals();
 		const config = readRealtimeConfig(env);
+		const announcer = loadCoreAnnouncer({ env, knex: context.database, getSchema: () => context.getSchema(), logger });
 		background(
 			'socket server start',
-			createRealtimeServer(server, { context, secret: String(env['SECRET']), config, logger, limits: writeLimits }).then((realtime) => {
-				setRealtime(realtime);
-				logger.info(`community socket server listening at ${config.path}${config.redisUrl ? ' (Redis adapter)' : ''}`);
-				if (config.benchRelayOnly)
-					logger.warn('community: COMMUNITY_BENCH_RELAY_ONLY is set: chat messages are NOT stored (benchmarks only)');
-			}),
+			announcer
+				.then((loaded) =>
+					createRealtimeServer(server, { context, secret: String(env['SECRET']), config, logger, limits: writeLimits, announcer: loaded }),
+				)
+				.then((realtime) => {
+					setRealtime(realtime);
+					logger.info(`community socket server listening at ${config.path}${config.redisUrl ? ' (Redis adapter)' : ''}`);
+					if (config.benchRelayOnly)
+						logger.warn('community: COMMUNITY_BENCH_RELAY_ONLY is set: chat messages are NOT stored (benchmarks only)');
+				}),
 		);
 	});
 	action('server.stop', () => {
+		startDraining();
+		background('health probes close', closeHealthProbes());
 		const realtime = useRealtime();
 		setRealtime(null);
 		if (realtime) background('socket server stop', realtime.close());
@@ -245,4 +283,21 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		}
 	});
 	action('server.stop', () => background('retention claims close', closeGroupClaims()));
+
+	// Notifications that leave the server (docs/notifications.md): queued with the notification, sent by
+	// every instance's outbox worker.
+	const deliveryConfig = readDeliveryConfig(env);
+	action('community_notifications.items.create', ({ key }) =>
+		background('notification deliveries', queueDeliveriesAsSystem(context.database, deliveryConfig, Number(key), new Date())),
+	);
+	let deliveries: DeliveryRuntime | null = null;
+	action('server.start', () => {
+		if (deliveryConfig.emailEnabled)
+			background('e-mail templates', installEmailTemplates(String(env['EMAIL_TEMPLATES_PATH'] ?? './templates')));
+		deliveries = startDeliveries(context, deliveryConfig);
+	});
+	action('server.stop', () => {
+		if (deliveries) background('deliveries stop', deliveries.stop());
+		deliveries = null;
+	});
 });

@@ -4,9 +4,10 @@
  */
 
 import type { GroupActivity, GroupMember, ModerationQueue, Person } from '../lib/community/moderation.js';
+import type { ParticipationReport } from '../lib/community/participation.js';
 
 export interface Http {
-	get<T = any>(url: string, config?: { params?: Record<string, unknown> }): Promise<{ data: T }>;
+	get<T = any>(url: string, config?: { params?: Record<string, unknown>; responseType?: 'text' }): Promise<{ data: T }>;
 	post<T = any>(url: string, body?: unknown): Promise<{ data: T }>;
 	patch<T = any>(url: string, body?: unknown): Promise<{ data: T }>;
 }
@@ -21,13 +22,21 @@ export type {
 	ReportedItem,
 } from '../lib/community/moderation.js';
 
+export type { ParticipationReport as Participation } from '../lib/community/participation.js';
+export type ParticipationStudent = ParticipationReport['students'][number];
+/** Days of the course (YYYY-MM-DD), both included. */
+export type ParticipationRange = { from?: string; to?: string };
+
 export type ReportDecision = { action: 'keep' | 'hide' | 'delete'; author?: 'mute' | 'ban' | null; note?: string | null };
 
 const data = async <T>(request: Promise<{ data: { data: T } }>): Promise<T> => (await request).data.data;
 
 export function communityApi(http: Http) {
 	return {
-		queue: (group: number | null) => data<ModerationQueue>(http.get('/community/moderation/queue', { params: group ? { group } : {} })),
+		queue: (group: number | null, course: number | null = null) =>
+			data<ModerationQueue>(
+				http.get('/community/moderation/queue', { params: { ...(group ? { group } : {}), ...(course ? { course } : {}) } }),
+			),
 		approve: (post: number, note: string) => data(http.post(`/community/posts/${post}/approve`, note ? { note } : {})),
 		reject: (post: number, note: string) => data(http.post(`/community/posts/${post}/reject`, note ? { note } : {})),
 		resolve: (report: number, decision: ReportDecision) => data(http.post(`/community/reports/${report}/resolve`, decision)),
@@ -36,6 +45,11 @@ export function communityApi(http: Http) {
 			data(http.patch(`/items/community_members/${member}`, change)),
 		activity: (group: number, days: number) =>
 			data<GroupActivity>(http.get(`/community/moderation/groups/${group}/activity`, { params: { days } })),
+		participation: (group: number, range: ParticipationRange) =>
+			data<ParticipationReport>(http.get(`/community/groups/${group}/participation`, { params: range })),
+		participationCsv: async (group: number, range: ParticipationRange) =>
+			(await http.get<string>(`/community/groups/${group}/participation`, { params: { ...range, format: 'csv' }, responseType: 'text' }))
+				.data,
 	};
 }
 

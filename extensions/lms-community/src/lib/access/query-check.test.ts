@@ -95,6 +95,8 @@ describe('checkReadQuery on a guarded collection', () => {
 		expect(refusal('community_messages', { group: ['sender.email'] })).toBe('the relational path sender.email in groupBy');
 		expect(refusal('community_post_views', {})).toBe('reading community_post_views');
 		expect(refusal('community_privacy_log', {})).toBe('reading community_privacy_log');
+		for (const collection of ['community_deliveries', 'community_devices', 'community_notification_settings'])
+			expect(refusal(collection, {})).toBe(`reading ${collection}`);
 		expect(refusal('directus_users', { search: 'a' })).toBe('search on directus_users');
 		expect(refusal('directus_users', { sort: ['email'] })).toBe('sort on email of directus_users');
 		expect(refusal('directus_users', { group: ['email'] })).toBe('groupBy on email of directus_users');

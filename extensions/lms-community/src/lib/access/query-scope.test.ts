@@ -11,6 +11,7 @@ const scope: AccessScope = {
 	enrolledCourseIds: [5],
 	activeCourseIds: [5],
 	taughtCourseIds: [],
+	gatedThreadIds: [],
 };
 const posts = readFilterFor('community_posts', scope);
 const messages = readFilterFor('community_messages', scope);

@@ -57,6 +57,11 @@ export const READ_POLICY = {
 			'ends_at',
 			'retention_days',
 			'retention_action',
+			'language',
+			'timezone',
+			'post_before_replies',
+			'edit_window_minutes',
+			'locks_at',
 			'date_created',
 			'date_updated',
 		],
@@ -94,6 +99,8 @@ export const READ_POLICY = {
 			'reaction_counts',
 			'last_activity_at',
 			'edited_at',
+			'post_before_replies',
+			'locks_at',
 			'date_created',
 			'date_updated',
 		],
@@ -136,7 +143,7 @@ export const READ_POLICY = {
 		search: true,
 	},
 	community_notifications: {
-		fields: ['id', 'recipient', 'actor', 'group', 'type', 'post', 'message', 'data', 'read_at', 'date_created'],
+		fields: ['id', 'recipient', 'actor', 'group', 'type', 'post', 'message', 'data', 'read_at', 'dismissed_at', 'date_created'],
 		relations: {
 			recipient: m2o(USERS),
 			actor: m2o(USERS),
@@ -183,10 +190,18 @@ export const READ_POLICY = {
 export type GuardedCollection = keyof typeof READ_POLICY;
 
 /**
- * Collections under this policy. `community_post_views` and `community_privacy_log` are too, with no rule:
- * nobody but admins reads them.
+ * Collections under this policy. These are too, with no rule: nobody but admins reads them through Directus.
+ * The delivery collections hold device tokens, e-mail suppressions and the outbox (docs/notifications.md);
+ * members reach their own settings and devices through /community only.
  */
-export const GUARDED_COLLECTIONS: readonly string[] = [...Object.keys(READ_POLICY), 'community_post_views', 'community_privacy_log'];
+export const GUARDED_COLLECTIONS: readonly string[] = [
+	...Object.keys(READ_POLICY),
+	'community_post_views',
+	'community_privacy_log',
+	'community_deliveries',
+	'community_devices',
+	'community_notification_settings',
+];
 
 export function isGuardedCollection(collection: string): boolean {
 	return GUARDED_COLLECTIONS.includes(collection);

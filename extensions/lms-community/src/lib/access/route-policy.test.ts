@@ -43,6 +43,7 @@ describe('decideRoute (non-admin callers)', () => {
 		expect(reason('POST', '/utils/export/lessons')).toBe('/utils/export/lessons');
 		expect(reason('GET', '/items/community%')).toBe('a path that does not decode');
 		expect(reason('POST', '/community/groups/1/join')).toBe('open');
+		expect(reason('GET', '/metrics')).toBe('open');
 		expect(reason('POST', '/users/register')).toBe('open');
 		expect(reason('GET', '/users/register/verify-email')).toBe('open');
 	});

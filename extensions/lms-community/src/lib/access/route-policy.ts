@@ -11,7 +11,7 @@ import { isGuardedCollection } from './read-policy.js';
  * - `system`: a Directus system route whose collection is decided by Directus's permissions; its queries
  *   may not walk into guarded collections or past other people's public profile.
  * - `open`: no query of ours to check (authentication, server info, assets, the bundle's own endpoints,
- *   which check every rule themselves).
+ *   which check every rule themselves, Directus's token-protected metrics).
  */
 export type RouteDecision =
 	| { kind: 'open' }
@@ -21,7 +21,8 @@ export type RouteDecision =
 	| { kind: 'item-permissions'; collection: string; id: string }
 	| { kind: 'refuse'; reason: string };
 
-const OPEN_ROUTES = ['auth', 'server', 'assets', 'community'];
+// `metrics`: Directus's own /metrics checks its METRICS_TOKENS itself (a scraper is no user) and holds no one's data.
+const OPEN_ROUTES = ['auth', 'server', 'assets', 'community', 'metrics'];
 
 /** Directus system routes the admin app uses for everyone, with the collection each reads. */
 const SYSTEM_ROUTES: Record<string, string> = {

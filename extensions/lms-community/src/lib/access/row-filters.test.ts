@@ -10,6 +10,7 @@ const scope: AccessScope = {
 	enrolledCourseIds: [10],
 	activeCourseIds: [10],
 	taughtCourseIds: [],
+	gatedThreadIds: [],
 };
 
 describe('readFilterFor', () => {
@@ -38,6 +39,15 @@ describe('readFilterFor', () => {
 					],
 				},
 			],
+		});
+	});
+
+	it('hides the replies of threads that ask me to post first, except my own', () => {
+		const filter = readFilterFor('community_posts', { ...scope, gatedThreadIds: [7, 8] }) as { _and: unknown[] };
+		expect(filter._and[1]).toEqual({ _or: [{ parent: { _null: true } }, { parent: { _nin: [7, 8] } }, { author: { _eq: 'me' } }] });
+		const reactions = readFilterFor('community_post_reactions', { ...scope, gatedThreadIds: [7] }) as { _and: unknown[] };
+		expect(reactions._and[1]).toEqual({
+			_or: [{ post: { parent: { _null: true } } }, { post: { parent: { _nin: [7] } } }, { post: { author: { _eq: 'me' } } }],
 		});
 	});
 

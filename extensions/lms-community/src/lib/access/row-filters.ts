@@ -71,9 +71,14 @@ function visibleMessages(scope: AccessScope): Filter {
  */
 function visiblePosts(scope: AccessScope): Filter {
 	const me = scope.userId;
+	// Replies of threads that ask the caller to post first: none but their own ("post before you see replies").
+	const gated: Filter[] = scope.gatedThreadIds.length
+		? [{ _or: [{ parent: { _null: true } }, { parent: { _nin: scope.gatedThreadIds } }, { author: { _eq: me } }] }]
+		: [];
 	return {
 		_and: [
 			{ group: inIds(scope.readableGroupIds) },
+			...gated,
 			{
 				_or: [
 					{ status: { _eq: 'published' } },

@@ -48,6 +48,7 @@ describe('buildAccessScope', () => {
 			enrolledCourseIds: [10, 11, 12, 13],
 			activeCourseIds: [10, 11],
 			taughtCourseIds: [11],
+			gatedThreadIds: [],
 		});
 	});
 });

@@ -19,6 +19,8 @@ export interface AccessScope {
 	activeCourseIds: number[];
 	/** Courses the caller teaches (instructor or TA, enrollment currently active). */
 	taughtCourseIds: number[];
+	/** Threads whose replies the caller may not read yet ("post before you see replies", domain/course-rules.ts). */
+	gatedThreadIds: number[];
 }
 
 export type EnrollmentRole = 'student' | 'instructor' | 'ta';
@@ -68,5 +70,6 @@ export function buildAccessScope(userId: string, memberships: MembershipFacts[],
 		enrolledCourseIds: enrollments.map((e) => e.course),
 		activeCourseIds: active.map((e) => e.course),
 		taughtCourseIds: active.filter((e) => e.role === 'instructor' || e.role === 'ta').map((e) => e.course),
+		gatedThreadIds: [],
 	};
 }

@@ -56,15 +56,27 @@ export async function markRead(
 	return readMarker(knex, groupId, caller.userId);
 }
 
+/** A member's read marker and unread count, in one statement. */
 export async function readMarker(knex: Knex, groupId: number, userId: string): Promise<ReadMarker> {
-	const marker = await knex('community_message_receipts').where({ group: groupId, user: userId }).first();
-	const lastReadSeq = Number(marker?.last_read_seq ?? 0);
+	const unread = knex('community_messages as u')
+		.count('*')
+		.where('u.group', groupId)
+		.andWhere('u.seq', '>', knex.raw('coalesce(??, 0)', ['r.last_read_seq']))
+		// A former member's messages (sender emptied) count too: `sender <> me` alone is unknown for them.
+		.andWhere((others) => others.whereNull('u.sender').orWhereNot('u.sender', userId))
+		.whereNull('u.deleted_at')
+		.whereNull('u.hidden_at')
+		.as('unread');
+	const row: Record<string, unknown> | undefined = await knex('community_groups as g')
+		.leftJoin('community_message_receipts as r', (join) => join.on('r.group', '=', 'g.id').andOn('r.user', '=', knex.raw('?', [userId])))
+		.where('g.id', groupId)
+		.first('r.last_read_message', 'r.last_read_seq', unread);
+	const lastReadMessage = row?.['last_read_message'];
 	return {
 		group: groupId,
-		last_read_message:
-			marker?.last_read_message === undefined || marker?.last_read_message === null ? null : Number(marker.last_read_message),
-		last_read_seq: lastReadSeq,
-		unread: await unreadCount(knex, groupId, userId, lastReadSeq),
+		last_read_message: lastReadMessage === undefined || lastReadMessage === null ? null : Number(lastReadMessage),
+		last_read_seq: Number(row?.['last_read_seq'] ?? 0),
+		unread: Number(row?.['unread'] ?? 0),
 	};
 }
 
@@ -121,6 +133,7 @@ export async function myGroups(context: CommunityContext, userId: string): Promi
 	const notifications: Array<{ group: number; count: number | string }> = await knex('community_notifications')
 		.where({ recipient: userId })
 		.whereNull('read_at')
+		.whereNull('dismissed_at')
 		.whereIn('group', groupIds)
 		.groupBy('group')
 		.select('group')

@@ -3,7 +3,7 @@ import { assetIdsIn, mentions, scrubMentions } from '../domain/privacy.js';
 import { ForbiddenError } from '../errors/index.js';
 import type { SignedInCaller } from '../rules/caller.js';
 import { nowIso } from '../rules/clock.js';
-import { useRealtime } from '../realtime/use-realtime.js';
+import { useBus } from '../realtime/use-realtime.js';
 import type { CommunityContext } from './context.js';
 import { recountReactions, recountReplies } from './counters.js';
 import { refreshMemberCount } from './membership.js';
@@ -161,6 +161,11 @@ export async function eraseUser(context: CommunityContext, caller: SignedInCalle
 			post_views_removed: await personRows(trx, PERSON_DATA.post_views, person).delete(),
 			memberships_removed: memberships.length,
 			read_markers_removed: await personRows(trx, PERSON_DATA.read_markers, person).delete(),
+			// Push tokens, e-mail settings and suppressions, and the outbox rows (docs/notifications.md).
+			delivery_records_removed:
+				(await trx('community_deliveries').where({ recipient: userId }).delete()) +
+				(await trx('community_devices').where({ user: userId }).delete()) +
+				(await trx('community_notification_settings').where({ user: userId }).delete()),
 			notifications_removed: await personRows(trx, PERSON_DATA.notifications, person).delete(),
 			notifications_anonymised: await trx('community_notifications').where({ actor: userId }).update({ actor: null }),
 			moderation_records_anonymised:
@@ -182,10 +187,10 @@ export async function eraseUser(context: CommunityContext, caller: SignedInCalle
 	});
 
 	await removeAttachmentsAsSystem(context, outcome.attachments, userId);
-	const realtime = useRealtime();
-	if (realtime) {
-		for (const id of outcome.changedMessages) await realtime.messageChanged(id);
-		await realtime.membershipsRemoved(
+	const bus = useBus();
+	if (bus) {
+		for (const id of outcome.changedMessages) await bus.messageChanged(id);
+		await bus.membershipsRemoved(
 			outcome.memberships.map((m) => ({ group: Number(m.group), user: m.user })),
 			'erased',
 		);

@@ -5,7 +5,7 @@ import type { SignedInCaller } from '../rules/caller.js';
 import { nowIso } from '../rules/clock.js';
 import { facts } from '../rules/facts.js';
 import type { ArchiveInput, GroupDeleteInput } from '../rules/schemas.js';
-import { useRealtime } from '../realtime/use-realtime.js';
+import { useBus } from '../realtime/use-realtime.js';
 import type { CommunityContext } from './context.js';
 import { recordPrivacyAction } from './privacy-log.js';
 
@@ -156,6 +156,6 @@ export async function deleteGroup(
 		});
 		return { removed, members };
 	});
-	await useRealtime()?.membershipsRemoved(members, 'deleted');
+	await useBus()?.membershipsRemoved(members, 'deleted');
 	return { group: groupId, course_deleted: !!input.course, removed };
 }

@@ -10,7 +10,7 @@ import {
 	NotEnrolledError,
 } from '../errors/index.js';
 import { nowIso } from '../rules/clock.js';
-import { facts, type MemberRow } from '../rules/facts.js';
+import { facts, loadGroupFacts, type MemberRow } from '../rules/facts.js';
 import type { CommunityContext } from './context.js';
 
 const REFUSALS: Record<JoinRefusal, new () => Error> = {
@@ -52,10 +52,9 @@ export interface JoinResult {
 /** POST /community/groups/:id/join: the seed's chain, then an idempotent upsert of the membership. */
 export async function joinGroup(context: CommunityContext, groupId: number, userId: string): Promise<JoinResult> {
 	const knex = context.database;
-	const group = await facts.group(knex, groupId);
+	const { group, enrollment, member } = await loadGroupFacts(knex, groupId, userId);
 	// The chain's first answer for a course you are not in; the same for a group that does not exist, or it would tell which exist.
 	if (!group) throw new NotEnrolledError();
-	const [enrollment, member] = await Promise.all([facts.enrollment(knex, group.course, userId), facts.member(knex, groupId, userId)]);
 	const decision = decideJoin({ group, enrollment: enrollment ?? null, member: member ?? null }, new Date());
 	if (!decision.ok) throw new REFUSALS[decision.refusal]();
 	if (decision.alreadyMember && member) return { member, joined: false };
@@ -165,7 +164,9 @@ export async function syncAllMemberships(context: CommunityContext, now = new Da
 		);
 	// Through the service like every other membership write, so the same hooks revoke the sockets and recount.
 	if (orphans.length > 0)
-		await (await membersAsSystem(context, knex)).updateMany(
+		await (
+			await membersAsSystem(context, knex)
+		).updateMany(
 			orphans.map((row) => row.id),
 			{ status: 'expired' },
 			{ bypassLimits: true },

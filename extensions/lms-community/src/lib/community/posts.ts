@@ -5,6 +5,7 @@ import { InvalidPayloadError, InvalidStateError, ForbiddenError } from '../error
 import { nowIso } from '../rules/clock.js';
 import { assertCanWrite, assertModerator, facts, flag, loadMemberContext, type PostRow } from '../rules/facts.js';
 import { notifyAsSystem, type NotificationDraft } from '../rules/notifications.js';
+import { readersOfReplies } from '../rules/reply-gate.js';
 import { loadVisiblePost } from '../rules/visibility.js';
 import { transactionWithActionsAfterCommit } from './after-commit.js';
 import type { CommunityContext } from './context.js';
@@ -61,7 +62,15 @@ export async function notifyForPost(context: CommunityContext, postId: number): 
 			.whereIn('type', ['post_reply', 'mention']);
 		const already = new Set(told.map((row) => `${row.recipient}:${row.type}`));
 		const drafts = draftsForPublishedPost(post, thread?.author ?? null).filter((draft) => !already.has(`${draft.recipient}:${draft.type}`));
-		await notifyAsSystem(context, knex, drafts);
+		// Nobody hears of a reply they may not read yet ("post before you see replies").
+		const readers = thread
+			? await readersOfReplies(
+					knex,
+					thread,
+					drafts.map((d) => d.recipient),
+				)
+			: null;
+		await notifyAsSystem(context, knex, readers ? drafts.filter((d) => readers.has(d.recipient)) : drafts);
 	} else if (post.status === 'pending') {
 		const moderators: Array<{ user: string }> = await knex('community_members')
 			.select('user')

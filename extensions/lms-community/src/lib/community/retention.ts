@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Knex } from 'knex';
 import { mentionedIds, pickPseudonym, retentionCutoff, scrubMentions, type RetentionAction } from '../domain/privacy.js';
 import { timeOf } from '../rules/clock.js';
-import { useRealtime } from '../realtime/use-realtime.js';
+import { useBus } from '../realtime/use-realtime.js';
 import type { GroupClaims } from './group-claims.js';
 import { recordPrivacyAction } from './privacy-log.js';
 
@@ -113,7 +113,7 @@ async function applyRetention(
 		});
 		return { count: rows.length, throughSeq: Math.max(...rows.map((row) => Number(row.seq))) };
 	});
-	if (done) useRealtime()?.historyChanged(group, done.throughSeq, action === 'purge' ? 'purged' : 'anonymised');
+	if (done) useBus()?.historyChanged(group, done.throughSeq, action === 'purge' ? 'purged' : 'anonymised');
 	return { group, action, messages: done?.count ?? 0 };
 }
 

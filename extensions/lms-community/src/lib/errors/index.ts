@@ -26,6 +26,11 @@ export const NotMemberError = forbidden('NOT_A_MEMBER', 'You are not an active m
 export const NotModeratorError = forbidden('NOT_MODERATOR', "Only the group's instructors and moderators can do this.");
 export const NotInstructorError = forbidden('NOT_INSTRUCTOR', "Only the group's instructors can do this.");
 export const ThreadLockedError = forbidden('THREAD_LOCKED', 'This thread is locked.');
+export const GroupLockedError = forbidden('GROUP_LOCKED', 'This group is closed for new posts and messages (its cut-off date has passed).');
+export const EditWindowClosedError = forbidden<{ minutes: number }>(
+	'EDIT_WINDOW_CLOSED',
+	({ minutes }) => `Students can edit for ${minutes} minutes after writing; that time has passed.`,
+);
 export const StudentPostsDisabledError = forbidden('STUDENT_POSTS_DISABLED', 'Students cannot start threads in this group.');
 export const ChatDisabledError = forbidden('CHAT_DISABLED', 'Chat is switched off in this group.');
 export const NotOwnerError = forbidden('NOT_OWNER', 'Only the author can do this.');

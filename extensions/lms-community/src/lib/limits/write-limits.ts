@@ -1,6 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RedisClientType } from 'redis';
 import { RateLimitedError } from '../errors/index.js';
+import { communityMetrics, type CommunityMetrics } from '../ops/metrics.js';
 
 /** Every way a member writes or asks the server to work, each with its own per-user budget. */
 export const WRITE_KINDS = ['message', 'post', 'edit', 'reaction', 'report', 'read', 'join', 'typing', 'sync', 'presence'] as const;
@@ -66,6 +67,7 @@ export class WriteLimits {
 		private readonly rules: Record<WriteKind, LimitRule>,
 		private readonly prefix: string,
 		private readonly logger: Logger,
+		private readonly metrics: Pick<CommunityMetrics, 'rateLimitRefused'> = communityMetrics,
 	) {
 		this.local = this.build((options) => new RateLimiterMemory(options));
 	}
@@ -81,14 +83,19 @@ export class WriteLimits {
 			await (shared ?? this.local[kind]).consume(user);
 			this.sharedDown = false;
 		} catch (rejection) {
-			if (rejection instanceof RateLimiterRes) throw rateLimited(rejection);
+			if (rejection instanceof RateLimiterRes) throw this.refused(kind, rejection);
 			if (!shared) throw rejection;
 			if (!this.sharedDown) this.logger.warn(rejection, 'community: rate limit store unavailable, limiting locally');
 			this.sharedDown = true;
 			await this.local[kind].consume(user).catch((local: unknown) => {
-				throw local instanceof RateLimiterRes ? rateLimited(local) : local;
+				throw local instanceof RateLimiterRes ? this.refused(kind, local) : local;
 			});
 		}
+	}
+
+	private refused(kind: WriteKind, result: RateLimiterRes) {
+		this.metrics.rateLimitRefused(kind);
+		return new RateLimitedError({ retry_after: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) });
 	}
 
 	private build<T>(make: (options: { keyPrefix: string; points: number; duration: number }) => T): Record<WriteKind, T> {
@@ -100,5 +107,3 @@ export class WriteLimits {
 		) as Record<WriteKind, T>;
 	}
 }
-
-const rateLimited = (result: RateLimiterRes) => new RateLimitedError({ retry_after: Math.max(1, Math.ceil(result.msBeforeNext / 1000)) });

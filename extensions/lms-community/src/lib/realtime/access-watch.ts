@@ -19,8 +19,7 @@ export interface AccessFacts {
 }
 
 export type Revocation =
-	| { kind: 'socket'; socketId: string; code: 'SESSION_ENDED' | 'USER_INACTIVE' }
-	| { kind: 'group'; socketId: string; group: number };
+	{ kind: 'socket'; socketId: string; code: 'SESSION_ENDED' | 'USER_INACTIVE' } | { kind: 'group'; socketId: string; group: number };
 
 /**
  * Which sockets must end and which group rooms they must leave, given fresh facts. A socket whose user is

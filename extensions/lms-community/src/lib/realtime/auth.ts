@@ -1,4 +1,5 @@
 import type { Accountability } from '@directus/types';
+import { ipInNetworks } from '@directus/utils/node';
 import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
 
@@ -25,6 +26,11 @@ export interface SocketIdentity {
 	expiresAt: number;
 	/** Directus session the token belongs to (session-mode tokens); JSON-mode tokens carry none. */
 	session: string | null;
+	/**
+	 * A policy of the user's grants `create` on `community_messages`: the socket's send path stores messages
+	 * itself, so it asks Directus's permissions the question ItemsService would have (read at connect and refresh).
+	 */
+	sendsChat: boolean;
 }
 
 interface DirectusAccessPayload {
@@ -57,36 +63,53 @@ export async function verifySocketToken(token: unknown, secret: string, knex: Kn
 	if (!payload.id || payload.share || payload.exp === undefined || payload.aud !== undefined || payload.scope !== undefined)
 		throw new SocketAuthError('TOKEN_INVALID');
 	const session = typeof payload.session === 'string' ? payload.session : null;
-	if (session) await assertSessionUsable(knex, session, payload.id);
-	const user = await knex('directus_users').select('status', 'role').where({ id: payload.id }).first();
+	const user = await loadTokenUser(knex, payload.id, session);
+	if (session && !user?.session_found) throw new SocketAuthError('SESSION_ENDED');
+	if (session && user?.oauth_client) throw new SocketAuthError('TOKEN_INVALID');
 	if (!user || user.status !== 'active') throw new SocketAuthError('USER_INACTIVE');
 	const role: string | null = user.role ?? null;
-	const roles = await rolesTree(knex, role);
-	const access = await globalAccess(knex, payload.id, roles);
+	const roles = await rolesTree(knex, role, user.role_parent ?? null);
+	const access = await globalAccess(knex, payload.id, roles, ip);
 	return {
 		userId: payload.id,
 		expiresAt: payload.exp * 1000,
 		session,
+		sendsChat: access.sendsChat,
 		accountability: { user: payload.id, role, roles, admin: access.admin, app: access.app, ip },
 	};
 }
 
-/** Directus's own rule (verifySessionJWT): the session row exists and has not expired; OAuth sessions stay on their route. */
-async function assertSessionUsable(knex: Knex, session: string, user: string): Promise<void> {
-	const row = await knex('directus_sessions')
-		.select('oauth_client')
-		.where({ token: session, user })
-		.whereNull('share')
-		.andWhere('expires', '>=', new Date())
-		.first();
-	if (!row) throw new SocketAuthError('SESSION_ENDED');
-	if (row.oauth_client) throw new SocketAuthError('TOKEN_INVALID');
+interface TokenUser {
+	status: string;
+	role: string | null;
+	role_parent: string | null;
+	session_found: unknown;
+	oauth_client: unknown;
+}
+
+/**
+ * The token's user, their role's parent, and (session-mode tokens) their session by Directus's own rule
+ * (verifySessionJWT: the row exists for this user, is no share and has not expired), in one statement.
+ */
+async function loadTokenUser(knex: Knex, userId: string, session: string | null): Promise<TokenUser | undefined> {
+	return knex('directus_users as u')
+		.leftJoin('directus_roles as r', 'r.id', 'u.role')
+		.leftJoin('directus_sessions as s', (join) =>
+			join
+				.on('s.user', '=', 'u.id')
+				.andOn('s.token', '=', knex.raw('?', [session ?? '']))
+				.andOnNull('s.share')
+				.andOn('s.expires', '>=', knex.raw('?', [new Date()])),
+		)
+		.where('u.id', userId)
+		.first('u.status', 'u.role', 'r.parent as role_parent', 's.token as session_found', 's.oauth_client');
 }
 
 /** The role and its parents, as Directus resolves them for permissions. */
-async function rolesTree(knex: Knex, role: string | null): Promise<string[]> {
-	const roles: string[] = [];
-	let current = role;
+async function rolesTree(knex: Knex, role: string | null, parent: string | null): Promise<string[]> {
+	if (!role) return [];
+	const roles: string[] = [role];
+	let current = parent;
 	while (current && !roles.includes(current)) {
 		roles.push(current);
 		const row = await knex('directus_roles').select('parent').where({ id: current }).first();
@@ -96,15 +119,57 @@ async function rolesTree(knex: Knex, role: string | null): Promise<string[]> {
 }
 
 /** Admin and app access from the policies attached to the user or to their roles. */
-async function globalAccess(knex: Knex, user: string, roles: string[]): Promise<{ admin: boolean; app: boolean }> {
-	const rows: Array<{ admin_access: unknown; app_access: unknown }> = await knex('directus_access as a')
+async function globalAccess(
+	knex: Knex,
+	user: string,
+	roles: string[],
+	ip: string | null,
+): Promise<{ admin: boolean; app: boolean; sendsChat: boolean }> {
+	const attached: Array<{ admin_access: unknown; app_access: unknown; sends_chat: unknown; ip_access: unknown }> = await knex(
+		'directus_access as a',
+	)
 		.join('directus_policies as p', 'p.id', 'a.policy')
-		.select('p.admin_access', 'p.app_access')
+		.select(
+			'p.admin_access',
+			'p.app_access',
+			'p.ip_access',
+			knex.raw('exists (select 1 from ?? as ?? where ?? = ?? and ?? = ? and ?? = ?) as ??', [
+				'directus_permissions',
+				'dp',
+				'dp.policy',
+				'p.id',
+				'dp.collection',
+				'community_messages',
+				'dp.action',
+				'create',
+				'sends_chat',
+			]),
+		)
 		.where((query) => {
 			query.where('a.user', user);
 			if (roles.length > 0) query.orWhereIn('a.role', roles);
 		});
+	// A policy limited to some networks counts only from them, as Directus's filterPoliciesByIp decides for REST.
+	const rows = attached.filter((row) => policyAppliesFrom(row.ip_access, ip));
 	const truthy = (value: unknown) => value === true || value === 1 || value === '1';
 	const admin = rows.some((row) => truthy(row.admin_access));
-	return { admin, app: admin || rows.some((row) => truthy(row.app_access)) };
+	return {
+		admin,
+		app: admin || rows.some((row) => truthy(row.app_access)),
+		sendsChat: admin || rows.some((row) => truthy(row.sends_chat)),
+	};
+}
+
+/** Directus stores a policy's `ip_access` as a comma-separated list of addresses, ranges and subnets. */
+export function policyAppliesFrom(ipAccess: unknown, ip: string | null): boolean {
+	const networks = (typeof ipAccess === 'string' ? ipAccess.split(',') : Array.isArray(ipAccess) ? ipAccess : [])
+		.map((network) => String(network).trim())
+		.filter((network) => network.length > 0);
+	if (networks.length === 0) return true;
+	if (!ip) return false;
+	try {
+		return ipInNetworks(ip, networks);
+	} catch {
+		return false;
+	}
 }

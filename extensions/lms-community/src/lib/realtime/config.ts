@@ -1,3 +1,5 @@
+import type { BufferCaps } from './backpressure.js';
+import type { RedisAdapterKind } from './redis.js';
 /** Options of the community socket, read once from Directus's env. Each default is documented in docs/realtime.md. */
 export interface RealtimeConfig {
 	/** Socket.IO path. */
@@ -10,6 +12,10 @@ export interface RealtimeConfig {
 	typingTtlMs: number;
 	/** Presence heartbeat: each instance refreshes its entry this often; an entry dies after 3 beats. */
 	presenceHeartbeatMs: number;
+	/** Presence changes of a group are announced together, once per this window (a connect storm stays linear). */
+	presenceBatchMs: number;
+	/** Largest online list `group:join` and `presence:get` answer (`online_count` counts everyone). */
+	presenceListMax: number;
 	/** How often each instance re-checks its sockets' sessions, user status and enrollment dates (batched). */
 	accessRecheckMs: number;
 	/** Live sockets one user may hold across instances; a new one beyond it closes their oldest. */
@@ -18,12 +24,16 @@ export interface RealtimeConfig {
 	socketsPerIp: number;
 	/** Take the client address from X-Forwarded-For (Directus's IP_TRUST_PROXY), as behind a balancer. */
 	trustProxy: boolean;
+	/** A receiver with more unsent data than this is disconnected (backpressure.ts); checked once a second. */
+	bufferCaps: BufferCaps;
 	/** Largest page of message:sync. */
 	syncPageMax: number;
 	/** Redis URL (Directus's own REDIS); unset: one instance, everything in memory. */
 	redisUrl: string | null;
 	/** Prefix of the bundle's Redis keys and channels. */
 	redisPrefix: string;
+	/** How broadcasts travel between instances through Redis (redis.ts). */
+	redisAdapter: RedisAdapterKind;
 	/**
 	 * Benchmarks only (`COMMUNITY_BENCH_RELAY_ONLY=true`): message:send checks its input and the joined group,
 	 * then relays to the room without storing anything. It measures what hosting the socket in Directus costs.
@@ -36,6 +46,13 @@ const number = (value: unknown, fallback: number): number => {
 	return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
 };
 
+const ADAPTERS: readonly RedisAdapterKind[] = ['pubsub', 'sharded', 'streams'];
+const adapterKind = (value: unknown): RedisAdapterKind => {
+	const kind = String(value ?? 'pubsub') as RedisAdapterKind;
+	if (!ADAPTERS.includes(kind)) throw new Error(`COMMUNITY_REDIS_ADAPTER must be one of ${ADAPTERS.join(', ')}, not "${kind}"`);
+	return kind;
+};
+
 export function readRealtimeConfig(env: Record<string, unknown>): RealtimeConfig {
 	const origins = String(env['COMMUNITY_SOCKET_ORIGINS'] ?? env['PUBLIC_URL'] ?? '*').trim();
 	return {
@@ -44,13 +61,20 @@ export function readRealtimeConfig(env: Record<string, unknown>): RealtimeConfig
 		maxPayloadBytes: number(env['COMMUNITY_SOCKET_MAX_PAYLOAD'], 64 * 1024),
 		typingTtlMs: number(env['COMMUNITY_TYPING_TTL_MS'], 5_000),
 		presenceHeartbeatMs: number(env['COMMUNITY_PRESENCE_HEARTBEAT_MS'], 10_000),
+		presenceBatchMs: number(env['COMMUNITY_PRESENCE_BATCH_MS'], 250),
+		presenceListMax: number(env['COMMUNITY_PRESENCE_LIST_MAX'], 100),
 		accessRecheckMs: number(env['COMMUNITY_ACCESS_RECHECK_MS'], 5_000),
 		socketsPerUser: number(env['COMMUNITY_SOCKETS_PER_USER'], 10),
 		socketsPerIp: number(env['COMMUNITY_SOCKETS_PER_IP'], 500),
 		trustProxy: String(env['IP_TRUST_PROXY'] ?? 'true') !== 'false',
+		bufferCaps: {
+			maxPackets: number(env['COMMUNITY_SOCKET_BUFFER_PACKETS'], 1_000),
+			maxBytes: number(env['COMMUNITY_SOCKET_BUFFER_BYTES'], 1024 * 1024),
+		},
 		syncPageMax: 200,
 		redisUrl: env['REDIS'] ? String(env['REDIS']) : null,
 		redisPrefix: String(env['COMMUNITY_REDIS_PREFIX'] ?? 'lms-community:'),
+		redisAdapter: adapterKind(env['COMMUNITY_REDIS_ADAPTER']),
 		benchRelayOnly: String(env['COMMUNITY_BENCH_RELAY_ONLY'] ?? '') === 'true',
 	};
 }

@@ -64,3 +64,18 @@ export interface WireMessage {
 	hidden_at: string | null;
 	date_created: string | null;
 }
+
+/** Wire form of a notification: the stored row, ids as numbers, `data` as an object, times as ISO strings. */
+export interface WireNotification {
+	id: number;
+	recipient: string;
+	actor: string | null;
+	group: number | null;
+	type: string;
+	post: number | null;
+	message: number | null;
+	data: Record<string, unknown> | null;
+	read_at: string | null;
+	date_created: string | null;
+	[column: string]: unknown;
+}

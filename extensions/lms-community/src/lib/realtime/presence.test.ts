@@ -1,6 +1,6 @@
 import type { RedisClientType } from 'redis';
 import { describe, expect, it } from 'vitest';
-import { MemoryPresence, RedisPresence } from './presence.js';
+import { MemoryPresence, RedisPresence, type OnlineList } from './presence.js';
 
 /** The Redis commands presence uses, in memory, with a clock, an outage switch and a restart that keeps nothing. */
 class FakeRedis {
@@ -55,7 +55,7 @@ class FakeRedis {
 		});
 	hDel = (key: string, field: string) => this.run(() => this.hash(key).delete(field));
 	hmGet = (key: string, fields: string[]) => this.run(() => fields.map((field) => this.hash(key).get(field) ?? null));
-	hGetAll = (key: string) => this.run(() => Object.fromEntries(this.hash(key)));
+	hKeys = (key: string) => this.run(() => [...this.hash(key).keys()]);
 	del = (keys: string | string[]) =>
 		this.run(() => {
 			for (const key of [keys].flat()) this.hashes.delete(key) || this.strings.delete(key);
@@ -65,6 +65,7 @@ class FakeRedis {
 		const chain = {
 			del: (key: string) => (queued.push(() => this.del(key)), chain),
 			hSet: (key: string, values: Record<string, number>) => (queued.push(() => this.hSet(key, values)), chain),
+			sAdd: (key: string, member: string) => (queued.push(() => this.sAdd(key, member)), chain),
 			exec: () => this.run(() => undefined).then(() => Promise.all(queued.map((command) => command()))),
 		};
 		return chain;
@@ -77,7 +78,7 @@ const instances = (redis: FakeRedis) =>
 		RedisPresence,
 		RedisPresence,
 	];
-const sorted = async (users: Promise<string[]>) => (await users).sort();
+const sorted = async (list: Promise<OnlineList>) => (await list).users.sort();
 
 describe('MemoryPresence', () => {
 	it('counts devices: online with the first, offline with the last', async () => {
@@ -87,9 +88,9 @@ describe('MemoryPresence', () => {
 			false,
 			true,
 		]);
-		expect(await presence.online(1)).toEqual(['ann']);
+		expect(await sorted(presence.online(1, 100))).toEqual(['ann']);
 		expect([await presence.disconnect(1, 'ann'), await presence.disconnect(1, 'ann')]).toEqual([false, true]);
-		expect(await presence.online(1)).toEqual([]);
+		expect(await sorted(presence.online(1, 100))).toEqual([]);
 	});
 });
 
@@ -102,10 +103,10 @@ describe('RedisPresence', () => {
 		expect(await a.connect(1, 'ann')).toBe(true);
 		expect(await b.connect(1, 'ann')).toBe(false);
 		expect(await b.connect(1, 'bob')).toBe(true);
-		expect(await sorted(a.online(1))).toEqual(['ann', 'bob']);
+		expect(await sorted(a.online(1, 100))).toEqual(['ann', 'bob']);
 		expect(await a.disconnect(1, 'ann')).toBe(false);
 		expect(await b.disconnect(1, 'ann')).toBe(true);
-		expect(await a.online(1)).toEqual(['bob']);
+		expect(await sorted(a.online(1, 100))).toEqual(['bob']);
 	});
 
 	it('after a Redis restart that kept nothing, each heartbeat writes its users back and reports them online', async () => {
@@ -118,10 +119,10 @@ describe('RedisPresence', () => {
 		await b.connect(1, 'bob');
 		redis.restart();
 		// Each instance still vouches for its own users meanwhile.
-		expect(await a.online(1)).toEqual(['ann']);
+		expect(await sorted(a.online(1, 100))).toEqual(['ann']);
 		expect(await a.heartbeat()).toEqual({ offline: [], online: [{ group: 1, user: 'ann' }] });
 		expect(await b.heartbeat()).toEqual({ offline: [], online: [{ group: 1, user: 'bob' }] });
-		expect(await sorted(b.online(1))).toEqual(['ann', 'bob']);
+		expect(await sorted(b.online(1, 100))).toEqual(['ann', 'bob']);
 		// Both of ann's devices came back: one leaving keeps her online.
 		expect(await a.disconnect(1, 'ann')).toBe(false);
 		expect(await a.heartbeat()).toEqual({ offline: [], online: [] });
@@ -137,12 +138,12 @@ describe('RedisPresence', () => {
 		redis.down = true;
 		expect(await a.connect(1, 'cid')).toBe(true);
 		expect(await a.disconnect(1, 'ann')).toBe(true);
-		expect(await a.online(1)).toEqual(['cid']);
+		expect(await sorted(a.online(1, 100))).toEqual(['cid']);
 		await expect(a.heartbeat()).rejects.toThrow('offline');
 		redis.down = false;
-		expect(await sorted(b.online(1))).toEqual(['ann', 'bob']);
+		expect(await sorted(b.online(1, 100))).toEqual(['ann', 'bob']);
 		expect(await a.heartbeat()).toEqual({ offline: [], online: [{ group: 1, user: 'cid' }] });
-		expect(await sorted(b.online(1))).toEqual(['bob', 'cid']);
+		expect(await sorted(b.online(1, 100))).toEqual(['bob', 'cid']);
 	});
 
 	it("a dead instance's users go offline at a survivor's heartbeat (unless online elsewhere); a stalled one comes back", async () => {
@@ -155,8 +156,27 @@ describe('RedisPresence', () => {
 		await b.connect(1, 'bob');
 		redis.now += HEARTBEAT_MS * 3;
 		expect(await a.heartbeat()).toEqual({ offline: [{ group: 1, user: 'bob' }], online: [] });
-		expect(await a.online(1)).toEqual(['ann']);
+		expect(await sorted(a.online(1, 100))).toEqual(['ann']);
 		expect(await b.heartbeat()).toEqual({ offline: [], online: [{ group: 1, user: 'bob' }] });
-		expect(await sorted(a.online(1))).toEqual(['ann', 'bob']);
+		expect(await sorted(a.online(1, 100))).toEqual(['ann', 'bob']);
+	});
+});
+
+describe('online lists', () => {
+	it('cap the users they list and count them all', async () => {
+		const presence = new MemoryPresence();
+		for (const user of ['ann', 'bob', 'cid']) await presence.connect(1, user);
+		const list = await presence.online(1, 2);
+		expect(list.count).toBe(3);
+		expect(list.users).toHaveLength(2);
+	});
+
+	it("read only the asked group's entries on Redis", async () => {
+		const redis = new FakeRedis();
+		const [a] = instances(redis);
+		await a.heartbeat();
+		await a.connect(1, 'ann');
+		await a.connect(2, 'bob');
+		expect(await sorted(a.online(2, 100))).toEqual(['bob']);
 	});
 });

@@ -11,6 +11,12 @@ export interface PresenceChanges {
 	online: PresenceEntry[];
 }
 
+/** Who is online in a group: at most the asked number of users, and how many there are. */
+export interface OnlineList {
+	users: string[];
+	count: number;
+}
+
 /**
  * Who is online in which group, counted per device, across instances. `connect` answers true when it was
  * the user's first device in the group anywhere; `disconnect` true when it was the last one.
@@ -18,50 +24,53 @@ export interface PresenceChanges {
 export interface PresenceStore {
 	connect(group: number, user: string): Promise<boolean>;
 	disconnect(group: number, user: string): Promise<boolean>;
-	online(group: number): Promise<string[]>;
+	online(group: number, max: number): Promise<OnlineList>;
 	/** Periodic upkeep: keep this instance alive, report users of dead instances who went offline, heal what Redis lost. */
 	heartbeat(): Promise<PresenceChanges>;
 	close(): Promise<void>;
 }
 
-const field = (group: number, user: string) => `${group}:${user}`;
-const parseField = (value: string): PresenceEntry => {
-	const index = value.indexOf(':');
-	return { group: Number(value.slice(0, index)), user: value.slice(index + 1) };
+const capped = (users: Iterable<string>, max: number): OnlineList => {
+	const all = [...users];
+	return { users: all.slice(0, max), count: all.length };
 };
 
-/** Device counts per `group:user` on one instance. */
+/** Device counts per group and user on one instance. */
 class DeviceCounts {
-	private readonly counts = new Map<string, number>();
+	private readonly groups = new Map<number, Map<string, number>>();
 
 	/** Adds a device; answers the user's devices in the group now. */
-	add(key: string): number {
-		const count = (this.counts.get(key) ?? 0) + 1;
-		this.counts.set(key, count);
+	add(group: number, user: string): number {
+		let users = this.groups.get(group);
+		if (!users) this.groups.set(group, (users = new Map()));
+		const count = (users.get(user) ?? 0) + 1;
+		users.set(user, count);
 		return count;
 	}
 
 	/** Removes a device; answers the devices left (the entry goes at zero). */
-	remove(key: string): number {
-		const count = (this.counts.get(key) ?? 0) - 1;
-		if (count > 0) this.counts.set(key, count);
-		else this.counts.delete(key);
+	remove(group: number, user: string): number {
+		const users = this.groups.get(group);
+		const count = (users?.get(user) ?? 0) - 1;
+		if (users && count > 0) users.set(user, count);
+		else if (users) {
+			users.delete(user);
+			if (users.size === 0) this.groups.delete(group);
+		}
 		return Math.max(0, count);
 	}
 
 	users(group: number): string[] {
-		return [...this.counts.keys()]
-			.map(parseField)
-			.filter((entry) => entry.group === group)
-			.map((entry) => entry.user);
+		return [...(this.groups.get(group)?.keys() ?? [])];
 	}
 
-	entries(): Array<[string, number]> {
-		return [...this.counts.entries()];
+	/** group → user → devices. */
+	entries(): ReadonlyMap<number, ReadonlyMap<string, number>> {
+		return this.groups;
 	}
 
 	clear(): void {
-		this.counts.clear();
+		this.groups.clear();
 	}
 }
 
@@ -70,15 +79,15 @@ export class MemoryPresence implements PresenceStore {
 	private readonly local = new DeviceCounts();
 
 	async connect(group: number, user: string): Promise<boolean> {
-		return this.local.add(field(group, user)) === 1;
+		return this.local.add(group, user) === 1;
 	}
 
 	async disconnect(group: number, user: string): Promise<boolean> {
-		return this.local.remove(field(group, user)) === 0;
+		return this.local.remove(group, user) === 0;
 	}
 
-	async online(group: number): Promise<string[]> {
-		return this.local.users(group);
+	async online(group: number, max: number): Promise<OnlineList> {
+		return capped(this.local.users(group), max);
 	}
 
 	async heartbeat(): Promise<PresenceChanges> {
@@ -91,10 +100,12 @@ export class MemoryPresence implements PresenceStore {
 }
 
 /**
- * Redis: each instance keeps its own hash of device counts (`presence:<instance>`) and a liveness key that
- * expires after three missed heartbeats. Online = the sum over live instances. When an instance dies, the
- * first survivor to notice takes a lock, reports the users who are now offline everywhere, and drops the
- * dead hash: a killed instance's users go offline within about three heartbeats.
+ * Redis: each instance keeps one hash of device counts per group (`presence:<instance>:g:<group>`, user →
+ * devices) and the set of groups it has entries in, plus a liveness key that expires after three missed
+ * heartbeats. Online = the union over live instances, so a question about one group reads only that group's
+ * entries (a join in a busy room no longer reads every group's). When an instance dies, the first survivor
+ * to notice takes a lock, reports the users who are now offline everywhere, and drops the dead entries: a
+ * killed instance's users go offline within about three heartbeats.
  *
  * Each instance also keeps its own counts in memory, because Redis may lose them (a restart without
  * persistence, or a survivor that took a stalled instance for dead): the heartbeat that finds this instance
@@ -103,7 +114,7 @@ export class MemoryPresence implements PresenceStore {
  */
 export class RedisPresence implements PresenceStore {
 	private readonly local = new DeviceCounts();
-	/** A write to Redis failed: this instance's hash may be behind `local` until the next heartbeat. */
+	/** A write to Redis failed: this instance's entries may be behind `local` until the next heartbeat. */
 	private behind = false;
 
 	constructor(
@@ -113,8 +124,11 @@ export class RedisPresence implements PresenceStore {
 		private readonly heartbeatMs: number,
 	) {}
 
-	private hashKey(instance: string) {
-		return `${this.prefix}presence:${instance}`;
+	private groupKey(instance: string, group: number) {
+		return `${this.prefix}presence:${instance}:g:${group}`;
+	}
+	private groupsKey(instance: string) {
+		return `${this.prefix}presence:${instance}:groups`;
 	}
 	private aliveKey(instance: string) {
 		return `${this.prefix}alive:${instance}`;
@@ -123,35 +137,42 @@ export class RedisPresence implements PresenceStore {
 		return `${this.prefix}instances`;
 	}
 
+	/** The instances whose liveness key is set, this one always among them. */
 	private async liveInstances(): Promise<string[]> {
 		const instances = await this.redis.sMembers(this.instancesKey);
-		if (instances.length === 0) return [];
-		const alive = await this.redis.mGet(instances.map((id) => this.aliveKey(id)));
-		return instances.filter((_id, index) => alive[index] !== null);
+		const alive = instances.length === 0 ? [] : await this.redis.mGet(instances.map((id) => this.aliveKey(id)));
+		const live = instances.filter((_id, index) => alive[index] !== null);
+		return live.includes(this.instanceId) ? live : [...live, this.instanceId];
 	}
 
-	/** Devices per key summed over the live instances and this one, as Redis has them. */
-	private async globalCounts(keys: string[]): Promise<number[]> {
-		if (keys.length === 0) return [];
-		const instances = await this.liveInstances();
-		if (!instances.includes(this.instanceId)) instances.push(this.instanceId);
-		const perInstance = await Promise.all(instances.map((id) => this.redis.hmGet(this.hashKey(id), keys)));
-		return keys.map((_key, index) => perInstance.reduce((sum, counts) => sum + Number(counts[index] ?? 0), 0));
+	/** Devices of `users` in `group` summed over `instances`, as Redis has them. */
+	private async globalCounts(group: number, users: string[], instances: string[]): Promise<number[]> {
+		if (users.length === 0) return [];
+		const perInstance = await Promise.all(instances.map((id) => this.redis.hmGet(this.groupKey(id, group), users)));
+		return users.map((_user, index) => perInstance.reduce((sum, counts) => sum + Number(counts[index] ?? 0), 0));
 	}
 
-	/** Stores this instance's count of `key` as `local` has it (absolute, so a later write repairs an earlier failure). */
-	private async write(key: string, count: number): Promise<void> {
-		if (count > 0) await this.redis.hSet(this.hashKey(this.instanceId), key, count);
-		else await this.redis.hDel(this.hashKey(this.instanceId), key);
+	/** Stores this instance's count as `local` has it (absolute, so a later write repairs an earlier failure). */
+	private async write(group: number, user: string, count: number): Promise<void> {
+		if (count > 0)
+			await Promise.all([
+				this.redis.hSet(this.groupKey(this.instanceId, group), user, count),
+				this.redis.sAdd(this.groupsKey(this.instanceId), String(group)),
+			]);
+		else await this.redis.hDel(this.groupKey(this.instanceId, group), user);
+	}
+
+	/** Writes this instance's count and answers the devices everywhere now. */
+	private async update(group: number, user: string, here: number): Promise<number> {
+		const [, instances] = await Promise.all([this.write(group, user, here), this.liveInstances()]);
+		const [everywhere] = await this.globalCounts(group, [user], instances);
+		return everywhere ?? 0;
 	}
 
 	async connect(group: number, user: string): Promise<boolean> {
-		const key = field(group, user);
-		const here = this.local.add(key);
+		const here = this.local.add(group, user);
 		try {
-			await this.write(key, here);
-			const [everywhere] = await this.globalCounts([key]);
-			return everywhere === 1;
+			return (await this.update(group, user, here)) === 1;
 		} catch {
 			// Redis is away: the heartbeat writes this back; meanwhile this instance answers for its own sockets.
 			this.behind = true;
@@ -160,33 +181,25 @@ export class RedisPresence implements PresenceStore {
 	}
 
 	async disconnect(group: number, user: string): Promise<boolean> {
-		const key = field(group, user);
-		const here = this.local.remove(key);
+		const here = this.local.remove(group, user);
 		try {
-			await this.write(key, here);
-			const [everywhere] = await this.globalCounts([key]);
-			return everywhere === 0;
+			return (await this.update(group, user, here)) === 0;
 		} catch {
 			this.behind = true;
 			return here === 0;
 		}
 	}
 
-	async online(group: number): Promise<string[]> {
+	async online(group: number, max: number): Promise<OnlineList> {
 		// This instance's own users are online whatever Redis says (it may not have them back yet).
 		const users = new Set(this.local.users(group));
 		try {
-			for (const instance of await this.liveInstances()) {
-				const entries = await this.redis.hGetAll(this.hashKey(instance));
-				for (const [key, count] of Object.entries(entries)) {
-					const entry = parseField(key);
-					if (entry.group === group && Number(count) > 0) users.add(entry.user);
-				}
-			}
+			const perInstance = await Promise.all((await this.liveInstances()).map((id) => this.redis.hKeys(this.groupKey(id, group))));
+			for (const instanceUsers of perInstance) for (const user of instanceUsers) users.add(user);
 		} catch {
 			// Redis is away: the users of this instance are all it can vouch for.
 		}
-		return [...users];
+		return capped(users, max);
 	}
 
 	async heartbeat(): Promise<PresenceChanges> {
@@ -199,41 +212,58 @@ export class RedisPresence implements PresenceStore {
 
 	/** Writes this instance's counts back whole; answers the users who were offline everywhere until now. */
 	private async restore(): Promise<PresenceEntry[]> {
-		const keys = this.local.entries().map(([key]) => key);
-		const before = await this.globalCounts(keys);
 		// The snapshot and the write leave in one tick, so connects and disconnects after it land on top of it.
-		const snapshot = Object.fromEntries(this.local.entries());
+		const snapshot = [...this.local.entries()].map(([group, users]) => ({ group, counts: Object.fromEntries(users) }));
+		const [instances, previousGroups] = await Promise.all([this.liveInstances(), this.redis.sMembers(this.groupsKey(this.instanceId))]);
+		const before = await Promise.all(snapshot.map(({ group, counts }) => this.globalCounts(group, Object.keys(counts), instances)));
 		this.behind = false;
-		const rewrite = this.redis.multi().del(this.hashKey(this.instanceId));
-		if (Object.keys(snapshot).length > 0) rewrite.hSet(this.hashKey(this.instanceId), snapshot);
+		const rewrite = this.redis.multi();
+		for (const group of previousGroups) rewrite.del(this.groupKey(this.instanceId, Number(group)));
+		rewrite.del(this.groupsKey(this.instanceId));
+		for (const { group, counts } of snapshot) {
+			rewrite.hSet(this.groupKey(this.instanceId, group), counts);
+			rewrite.sAdd(this.groupsKey(this.instanceId), String(group));
+		}
 		try {
 			await rewrite.exec();
 		} catch (error) {
 			this.behind = true;
 			throw error;
 		}
-		return keys.filter((key, index) => before[index] === 0 && key in snapshot).map(parseField);
+		return snapshot.flatMap(({ group, counts }, index) =>
+			Object.keys(counts)
+				.filter((_user, userIndex) => before[index]![userIndex] === 0)
+				.map((user) => ({ group, user })),
+		);
 	}
 
 	private async sweepDead(): Promise<PresenceEntry[]> {
 		const instances = await this.redis.sMembers(this.instancesKey);
 		const alive = await this.liveInstances();
 		const offline: PresenceEntry[] = [];
-		for (const dead of instances.filter((id) => !alive.includes(id) && id !== this.instanceId)) {
+		for (const dead of instances.filter((id) => !alive.includes(id))) {
 			const locked = await this.redis.set(`${this.prefix}sweep:${dead}`, this.instanceId, { NX: true, PX: this.heartbeatMs * 3 });
 			if (!locked) continue;
-			const keys = Object.keys(await this.redis.hGetAll(this.hashKey(dead)));
-			await this.redis.del(this.hashKey(dead));
+			const groups = (await this.redis.sMembers(this.groupsKey(dead))).map(Number);
+			const users = await Promise.all(groups.map((group) => this.redis.hKeys(this.groupKey(dead, group))));
+			await this.redis.del([...groups.map((group) => this.groupKey(dead, group)), this.groupsKey(dead)]);
 			await this.redis.sRem(this.instancesKey, dead);
-			const left = await this.globalCounts(keys);
-			offline.push(...keys.filter((_key, index) => left[index] === 0).map(parseField));
+			for (const [index, group] of groups.entries()) {
+				const left = await this.globalCounts(group, users[index]!, alive);
+				offline.push(...users[index]!.filter((_user, userIndex) => left[userIndex] === 0).map((user) => ({ group, user })));
+			}
 		}
 		return offline;
 	}
 
 	async close(): Promise<void> {
 		this.local.clear();
-		await this.redis.del([this.hashKey(this.instanceId), this.aliveKey(this.instanceId)]);
+		const groups = await this.redis.sMembers(this.groupsKey(this.instanceId));
+		await this.redis.del([
+			...groups.map((group) => this.groupKey(this.instanceId, Number(group))),
+			this.groupsKey(this.instanceId),
+			this.aliveKey(this.instanceId),
+		]);
 		await this.redis.sRem(this.instancesKey, this.instanceId);
 	}
 }

@@ -1,4 +1,5 @@
-import { createAdapter, type RedisAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter, type RedisAdapter } from '@socket.io/redis-adapter';
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient, type RedisClientType } from 'redis';
 
 interface Logger {
@@ -11,7 +12,7 @@ export interface SocketRedis {
 	/** Presence and rate limits: commands fail fast while Redis is away instead of queueing behind it. */
 	data: RedisClientType;
 	/** The Socket.IO adapter over the pub and sub connections (`io.adapter(...)`). */
-	adapter: (nsp: unknown) => RedisAdapter;
+	adapter: (nsp: unknown) => unknown;
 	/** Calls `listener` each time the data connection is back after losing Redis. */
 	onReconnect(listener: () => void): void;
 	/** Quits the connections that are up, drops the ones still trying to reconnect. */
@@ -21,22 +22,46 @@ export interface SocketRedis {
 /** Broadcasts queued while Redis is away are sent when it is back; beyond this many the newest are dropped. */
 const PUB_QUEUE_MAX = 10_000;
 
-export async function connectSocketRedis(url: string, prefix: string, logger: Logger): Promise<SocketRedis> {
+/**
+ * How broadcasts travel between instances (COMMUNITY_REDIS_ADAPTER; docs/scaling.md compares them):
+ * `pubsub` (classic PUBLISH/SUBSCRIBE), `sharded` (SPUBLISH/SSUBSCRIBE, Redis 7+, spreads over a Cluster's
+ * shards), `streams` (XADD/XREAD: an instance cut off from Redis for a moment reads what it missed).
+ */
+export type RedisAdapterKind = 'pubsub' | 'sharded' | 'streams';
+
+export async function connectSocketRedis(
+	url: string,
+	prefix: string,
+	logger: Logger,
+	kind: RedisAdapterKind = 'pubsub',
+	/** Told of each failure of the adapter's Redis traffic (the adapter-errors metric). */
+	onAdapterError: () => void = () => undefined,
+): Promise<SocketRedis> {
 	const pub = createClient({ url, commandsQueueMaxLength: PUB_QUEUE_MAX }) as RedisClientType;
 	const clients = { pub, sub: pub.duplicate() as RedisClientType, data: pub.duplicate({ disableOfflineQueue: true }) as RedisClientType };
 	for (const [name, client] of Object.entries(clients)) logOutages(client, name, logger);
 	// The adapter publishes and (un)subscribes without awaiting: a command cut off by a restart must not go unhandled.
-	catchUnawaited(clients.pub, ['publish'], 'pub', logger);
-	catchUnawaited(clients.sub, ['subscribe', 'pSubscribe', 'unsubscribe', 'pUnsubscribe'], 'sub', logger);
+	const counted = { warn: (error: unknown, message?: string) => (onAdapterError(), logger.warn(error, message)) };
+	catchUnawaited(clients.pub, ['publish', 'sPublish'], 'pub', counted);
+	catchUnawaited(clients.sub, ['subscribe', 'pSubscribe', 'unsubscribe', 'pUnsubscribe', 'sSubscribe', 'sUnsubscribe'], 'sub', counted);
 	await Promise.all(Object.values(clients).map((client) => client.connect()));
 
-	const adapter = createAdapter(clients.pub, clients.sub, { key: `${prefix}socket.io` });
+	const channel = `${prefix}socket.io`;
+	const adapter =
+		kind === 'sharded'
+			? createShardedAdapter(clients.pub, clients.sub, { channelPrefix: channel })
+			: kind === 'streams'
+				? createStreamsAdapter(clients.pub, { streamName: channel, channelPrefix: channel, onlyPlaintext: true })
+				: null;
+	const pubsub = adapter ? null : createAdapter(clients.pub, clients.sub, { key: channel });
 	return {
 		data: clients.data,
 		// A function, not an arrow: Socket.IO calls it with `new`.
-		adapter: function guardedAdapter(nsp) {
-			return guardAdapter(adapter(nsp), logger);
-		},
+		adapter: pubsub
+			? function guardedAdapter(nsp) {
+					return guardAdapter(pubsub(nsp), counted);
+				}
+			: adapter!,
 		onReconnect(listener) {
 			// Registered after the first connect, so only reconnections call it.
 			clients.data.on('ready', listener);
@@ -71,7 +96,8 @@ function logOutages(client: RedisClientType, name: string, logger: Logger): void
 export function catchUnawaited(client: object, methods: string[], name: string, logger: Pick<Logger, 'warn'>): void {
 	const target = client as Record<string, (...args: unknown[]) => Promise<unknown>>;
 	for (const method of methods) {
-		const original = target[method]!.bind(client);
+		if (typeof target[method] !== 'function') continue;
+		const original = target[method].bind(client);
 		target[method] = (...args) =>
 			original(...args).catch((error: unknown) => {
 				if ((client as { isReady?: boolean }).isReady) logger.warn(error, `community socket: redis (${name}) ${method}`);

@@ -22,6 +22,12 @@ export interface GroupRow {
 	slow_mode_seconds: number;
 	report_threshold: number;
 	last_seq: number | string;
+	/** Course rules (domain/course-rules.ts). */
+	language: string;
+	timezone: string;
+	post_before_replies: boolean | number;
+	edit_window_minutes: number | null;
+	locks_at: unknown;
 }
 
 export interface MemberRow {
@@ -44,6 +50,9 @@ export interface PostRow {
 	pinned: boolean | number;
 	title: string | null;
 	body: string;
+	post_before_replies: boolean | number;
+	locks_at: unknown;
+	date_created: unknown;
 }
 
 export interface MessageRow {
@@ -55,6 +64,7 @@ export interface MessageRow {
 	deleted_at: unknown;
 	hidden_at: unknown;
 	body: string;
+	date_created: unknown;
 }
 
 export interface ReportRow {
@@ -81,6 +91,47 @@ export const facts = {
 		knex<EnrollmentFacts & { id: number; user: string }>('enrollments').where({ course, user }).first(),
 };
 
+/** A group, the caller's membership in it and their enrollment in its course, read in one statement. */
+export async function loadGroupFacts(
+	knex: Knex,
+	groupId: number,
+	userId: string,
+): Promise<{
+	group: GroupRow | undefined;
+	member: MemberRow | undefined;
+	enrollment: (EnrollmentFacts & { id: number; user: string }) | undefined;
+}> {
+	const row: Record<string, any> | undefined = await knex('community_groups as g')
+		.leftJoin('community_members as m', (join) => join.on('m.group', '=', 'g.id').andOn('m.user', '=', knex.raw('?', [userId])))
+		.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
+		.where('g.id', groupId)
+		.first(
+			'g.*',
+			...['id', 'role', 'status', 'notify'].map((column) => `m.${column} as m_${column}`),
+			...['id', 'role', 'status', 'starts_at', 'expires_at'].map((column) => `e.${column} as e_${column}`),
+		);
+	if (!row) return { group: undefined, member: undefined, enrollment: undefined };
+	const group = Object.fromEntries(Object.entries(row).filter(([key]) => !/^[me]_/.test(key))) as unknown as GroupRow;
+	const present = (value: unknown): boolean => value !== null && value !== undefined;
+	return {
+		group,
+		member: present(row['m_id'])
+			? { id: Number(row['m_id']), group: groupId, user: userId, role: row['m_role'], status: row['m_status'], notify: row['m_notify'] }
+			: undefined,
+		enrollment: present(row['e_id'])
+			? {
+					id: Number(row['e_id']),
+					user: userId,
+					course: group.course,
+					role: row['e_role'],
+					status: row['e_status'],
+					starts_at: row['e_starts_at'],
+					expires_at: row['e_expires_at'],
+				}
+			: undefined,
+	};
+}
+
 export const flag = (value: boolean | number | null | undefined): boolean => value === true || value === 1;
 
 export const isModeratorRole = (role: MemberRole): boolean => role === 'instructor' || role === 'moderator';
@@ -101,25 +152,36 @@ export interface MemberContext {
 export async function loadMemberContext(knex: Knex, groupId: number, userId: string, admin: boolean): Promise<MemberContext> {
 	const [group, stored] = await Promise.all([facts.group(knex, groupId), facts.member(knex, groupId, userId)]);
 	if (!group) throw new ForbiddenError();
-	const member = stored && !admin ? await withEnrollmentDates(knex, group, stored) : stored;
+	const reading = stored && !admin && (stored.status === 'active' || stored.status === 'muted');
+	const enrollment = reading ? await facts.enrollment(knex, group.course, userId) : undefined;
+	return memberContextOf(group, stored, enrollment, admin, new Date());
+}
+
+/**
+ * The caller's context from facts already read. A membership counts only while the enrollment behind it
+ * gives access: an enrollment that expired (or has not started) a moment ago ends access now, before the
+ * membership sweep marks the row `expired`.
+ */
+export function memberContextOf(
+	group: GroupRow,
+	stored: MemberRow | null | undefined,
+	enrollment: Omit<EnrollmentFacts, 'course' | 'role'> | null | undefined,
+	admin: boolean,
+	now: Date,
+): MemberContext {
+	const reading = stored?.status === 'active' || stored?.status === 'muted';
+	const member: MemberRow | null =
+		stored && !admin && reading && !(enrollment && enrollmentGivesAccess(enrollment, now))
+			? { ...stored, status: 'expired' }
+			: (stored ?? null);
 	const active = member?.status === 'active';
 	return {
 		group,
-		member: member ?? null,
+		member,
 		admin,
 		moderator: admin || (active && isModeratorRole(member!.role)),
 		instructor: admin || (active && member!.role === 'instructor'),
 	};
-}
-
-/**
- * A membership counts only while the enrollment behind it gives access: an enrollment that expired (or has
- * not started) a moment ago ends access now, before the membership sweep marks the row `expired`.
- */
-async function withEnrollmentDates(knex: Knex, group: GroupRow, member: MemberRow): Promise<MemberRow> {
-	if (member.status !== 'active' && member.status !== 'muted') return member;
-	const enrollment = await facts.enrollment(knex, group.course, member.user);
-	return enrollment && enrollmentGivesAccess(enrollment, new Date()) ? member : { ...member, status: 'expired' };
 }
 
 /** For reading: an active or muted member. */

@@ -1,48 +1,24 @@
-import type { Knex } from 'knex';
+import { withinEditWindow } from '../domain/course-rules.js';
 import { LIMITS } from '../domain/limits.js';
 import {
 	AuthenticationRequiredError,
-	ChatDisabledError,
-	ForbiddenError,
+	EditWindowClosedError,
 	InvalidPayloadError,
-	InvalidReferenceError,
 	InvalidStateError,
 	NotOwnerError,
-	SlowModeError,
 } from '../errors/index.js';
 import { callerOf, personWriting, singleKey } from './caller.js';
-import { nowIso, timeOf } from './clock.js';
-import { assertCanWrite, assertModerator, facts, flag, type MessageRow } from './facts.js';
+import { nowIso } from './clock.js';
+import { assertCanWrite, assertModerator } from './facts.js';
+import { assertSlowModeAllows, decideSend, loadSendFacts, takeNextSeq } from './message-send.js';
 import { parseId, parseInput, withoutSelfReference } from './parse-input.js';
 import { requireBody, type RuleContext } from './post-rules.js';
 import { MessageCreateInput, MessageUpdateInput } from './schemas.js';
-import { loadVisibleGroup, loadVisibleMessage, seesMessage } from './visibility.js';
+import { loadVisibleMessage } from './visibility.js';
 
 /**
- * The next `seq` of a group, taken in the inserting transaction: the UPDATE locks the group's row until
- * commit, so within a group commit order is seq order and a cursor on seq never skips a late commit.
- */
-export async function takeNextSeq(trx: Knex, groupId: number): Promise<number> {
-	const updated = await trx('community_groups').where({ id: groupId }).increment('last_seq', 1);
-	if (!updated) throw new ForbiddenError();
-	const row = await trx('community_groups').select('last_seq').where({ id: groupId }).first();
-	return Number(row.last_seq);
-}
-
-/** A message others may reply to: neither deleted nor hidden pending review. */
-const takesReplies = (message: Pick<MessageRow, 'deleted_at' | 'hidden_at'>): boolean => !message.deleted_at && !message.hidden_at;
-
-/** Seconds still to wait under slow mode, 0 when the caller may send. */
-export function slowModeWait(lastSentAt: number | null, slowModeSeconds: number, now: number): number {
-	if (!slowModeSeconds || lastSentAt === null) return 0;
-	const waitMs = lastSentAt + slowModeSeconds * 1000 - now;
-	return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
-}
-
-/**
- * Sending a chat message. Members: sender is the caller; an active, unmuted member of an active group with
- * chat on; slow mode for students (checked after the group lock, so parallel sends cannot slip through);
- * `reply_to` in the same group. Everyone, admins and the system too, gets the message's `seq` here.
+ * Sending a chat message through Directus's items (REST, the admin app): the rules of message-send.ts, as
+ * the socket's send path applies them. Everyone, admins and the system too, gets the message's `seq` here.
  */
 export async function handleMessageCreate(
 	payload: Record<string, unknown>,
@@ -62,33 +38,14 @@ export async function handleMessageCreate(
 	}
 
 	const input = parseInput(MessageCreateInput, withoutSelfReference(payload, 'sender', caller.userId));
-	const context = await loadVisibleGroup(trx, input.group, caller.userId, false);
-	assertCanWrite(context);
-	if (!flag(context.group.chat_enabled)) throw new ChatDisabledError();
-	const body = requireBody(input.body, LIMITS.messageBody);
-	if (input.reply_to) {
-		const original = await facts.message(trx, input.reply_to);
-		// Deleted and hidden messages take no replies, not even from their sender or moderators: answered as missing ones.
-		if (!original || original.group !== input.group || !seesMessage(context, original, caller.userId) || !takesReplies(original))
-			throw new InvalidReferenceError({ reason: 'reply_to: must be a message of the same group' });
-	}
-
+	const { body, slowModeSeconds } = decideSend(await loadSendFacts(trx, input, caller.userId), input, caller.userId, new Date());
 	const seq = await takeNextSeq(trx, input.group);
-	if (!context.moderator && context.group.slow_mode_seconds > 0) {
-		const last = await trx('community_messages')
-			.select('date_created')
-			.where({ group: input.group, sender: caller.userId })
-			.orderBy('seq', 'desc')
-			.first();
-		const wait = slowModeWait(timeOf(last?.date_created), context.group.slow_mode_seconds, Date.now());
-		if (wait > 0) throw new SlowModeError({ retry_after: wait });
-	}
-
+	await assertSlowModeAllows(trx, input.group, caller.userId, slowModeSeconds);
 	return { group: input.group, body, reply_to: input.reply_to ?? null, client_id: input.client_id ?? null, sender: caller.userId, seq };
 }
 
 /**
- * Changing a message: its sender edits the body (`edited_at`); the sender or a group moderator deletes it
+ * Changing a message: its sender edits the body (`edited_at`; students only within the group's edit window); the sender or a group moderator deletes it
  * softly: the row stays (threads and cursors stay intact), the body is emptied, `deleted_at` is set.
  */
 export async function handleMessageUpdate(
@@ -115,5 +72,8 @@ export async function handleMessageUpdate(
 	if (input.body === undefined) throw new InvalidPayloadError({ reason: 'nothing to change' });
 	if (!isSender) throw new NotOwnerError();
 	assertCanWrite(context);
+	const window = context.group.edit_window_minutes;
+	if (!context.moderator && !withinEditWindow(message.date_created, window, new Date()))
+		throw new EditWindowClosedError({ minutes: window ?? 0 });
 	return { body: requireBody(input.body, LIMITS.messageBody), edited_at: nowIso() };
 }

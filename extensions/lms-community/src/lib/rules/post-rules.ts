@@ -1,13 +1,16 @@
 import type { Accountability } from '@directus/types';
 import type { Knex } from 'knex';
+import { lockedReason, withinEditWindow } from '../domain/course-rules.js';
 import { LIMITS } from '../domain/limits.js';
 import { decidePostWrite, type PostRefusal, type PostStatus, type PostWrite } from '../domain/posts.js';
 import { checkBody } from '../domain/text.js';
 import {
 	AuthenticationRequiredError,
 	BodyTooLongError,
+	EditWindowClosedError,
 	FieldNotAllowedError,
 	ForbiddenError,
+	GroupLockedError,
 	InvalidPayloadError,
 	InvalidReferenceError,
 	InvalidStateError,
@@ -63,6 +66,32 @@ function statusAfter(write: PostWrite, context: MemberContext, thread: PostRow |
 	throw REFUSALS[decision.refusal]();
 }
 
+/**
+ * A group's or thread's cut-off (domain/course-rules.ts) stops new posts, replies and submissions of members;
+ * moderators still write (an announcement after the deadline), as with a locked thread.
+ */
+function assertNotCutOff(context: MemberContext, thread: PostRow | null | undefined): void {
+	if (context.moderator) return;
+	const reason = lockedReason(context.group, new Date(), thread);
+	if (reason === 'GROUP_LOCKED') throw new GroupLockedError();
+	if (reason === 'THREAD_LOCKED') throw new ThreadLockedError();
+}
+
+/** Thread rules (post first, cut-off) are set by moderators, on thread starters only. */
+function threadRules(
+	input: { post_before_replies?: boolean | undefined; locks_at?: string | null | undefined },
+	context: MemberContext,
+	isThread: boolean,
+) {
+	const rules: Record<string, unknown> = {};
+	if (input.post_before_replies !== undefined) rules['post_before_replies'] = input.post_before_replies;
+	if (input.locks_at !== undefined) rules['locks_at'] = input.locks_at;
+	if (Object.keys(rules).length === 0) return rules;
+	assertModerator(context);
+	if (!isThread) throw new InvalidPayloadError({ reason: 'post_before_replies and locks_at are set on thread starters only' });
+	return rules;
+}
+
 /** `reply_count` and `last_activity_at` of the thread starter move in the same transaction as the reply. */
 async function bumpThread(trx: Knex, parentId: number, delta: number): Promise<void> {
 	const update: Record<string, unknown> = { reply_count: trx.raw('?? + ?', ['reply_count', delta]) };
@@ -108,7 +137,9 @@ export async function handlePostCreate(
 	} else if (!input.title) {
 		throw new InvalidPayloadError({ reason: 'title: a thread starter needs a title' });
 	}
+	const rules = threadRules(input, context, !input.parent);
 	const status = statusAfter({ kind: 'create', draft: input.status === 'draft' }, context, thread);
+	assertNotCutOff(context, thread);
 	if (input.parent && status === 'published') await bumpThread(trx, input.parent, 1);
 
 	return {
@@ -124,6 +155,7 @@ export async function handlePostCreate(
 		reply_count: 0,
 		reaction_counts: {},
 		last_activity_at: now,
+		...rules,
 	};
 }
 
@@ -164,6 +196,7 @@ export async function handlePostUpdate(
 		if (input.pinned !== undefined) update['pinned'] = input.pinned;
 		if (input.locked !== undefined) update['locked'] = input.locked;
 	}
+	Object.assign(update, threadRules(input, context, post.parent === null));
 	const edits = input.title !== undefined || input.body !== undefined;
 	if (edits || input.status === 'published') {
 		if (!isAuthor) throw new NotOwnerError();
@@ -172,6 +205,11 @@ export async function handlePostUpdate(
 		const write: PostWrite = input.status === 'published' ? { kind: 'submit', from: post.status } : { kind: 'edit', from: post.status };
 		const status = statusAfter(write, context, thread);
 		if (status !== post.status) update['status'] = status;
+		if (write.kind === 'submit') assertNotCutOff(context, thread);
+		const window = context.group.edit_window_minutes;
+		// Drafts are not out yet: the window runs from the moment a post was written, for what others may have read.
+		if (edits && !context.moderator && post.status !== 'draft' && !withinEditWindow(post.date_created, window, new Date()))
+			throw new EditWindowClosedError({ minutes: window ?? 0 });
 	}
 	if (edits) {
 		if (input.body !== undefined) update['body'] = requireBody(input.body, LIMITS.postBody);

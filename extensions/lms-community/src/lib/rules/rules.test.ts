@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { originAllowed } from '../realtime/server.js';
-import { slowModeWait } from './message-rules.js';
+import { slowModeWait } from './message-send.js';
 import { deliverable, type NotificationDraft } from './notifications.js';
 
 describe('slowModeWait', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LIMITS } from '../domain/limits.js';
 import { checkPlainText, type TextLines } from '../domain/text.js';
+import { isTimeZone, SEARCH_LANGUAGES } from '../domain/course-rules.js';
 
 /** PostgreSQL's `integer`: the type of every id column the bundle looks ids up in (snapshots/*.yaml). */
 export const MAX_ID = 2_147_483_647;
@@ -46,6 +47,9 @@ export const PlainText = (max: number, lines: TextLines) =>
 		return z.NEVER;
 	});
 
+/** A moment as ISO 8601 with a zone (`2026-06-30T22:00:00Z`): a cut-off must not depend on the server's zone. */
+export const Timestamp = z.string().datetime({ offset: true, message: 'expected an ISO 8601 time with a zone, e.g. 2026-06-30T22:00:00Z' });
+
 /** What a member may send when creating a post over REST. */
 export const PostCreateInput = z
 	.object({
@@ -55,6 +59,9 @@ export const PostCreateInput = z
 		body: z.unknown(),
 		/** A wish: `draft` or `published` (which may become `pending`); other states are the server's. */
 		status: z.string().optional(),
+		/** Thread rules, moderators only (domain/course-rules.ts). */
+		post_before_replies: z.boolean().optional(),
+		locks_at: Timestamp.nullish(),
 	})
 	.strict();
 export type PostCreateInput = z.infer<typeof PostCreateInput>;
@@ -67,6 +74,8 @@ export const PostUpdateInput = z
 		status: z.string().optional(),
 		pinned: z.boolean().optional(),
 		locked: z.boolean().optional(),
+		post_before_replies: z.boolean().optional(),
+		locks_at: Timestamp.nullish(),
 	})
 	.strict();
 export type PostUpdateInput = z.infer<typeof PostUpdateInput>;
@@ -108,6 +117,11 @@ export const GroupUpdateInput = z
 		chat_enabled: z.boolean().optional(),
 		slow_mode_seconds: z.number().int().min(0).max(86_400).optional(),
 		report_threshold: z.number().int().min(0).max(1_000).optional(),
+		language: z.enum(SEARCH_LANGUAGES).optional(),
+		timezone: z.string().max(64).refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin').optional(),
+		post_before_replies: z.boolean().optional(),
+		edit_window_minutes: z.number().int().min(0).max(525_600).nullish(),
+		locks_at: Timestamp.nullish(),
 	})
 	.strict();
 export type GroupUpdateInput = z.infer<typeof GroupUpdateInput>;
@@ -154,6 +168,39 @@ export type ReportResolveInput = z.infer<typeof ReportResolveInput>;
 /** Query string of the moderation queue: narrow it to one group or course. */
 export const QueueQuery = z.object({ group: Id.optional(), course: Id.optional() }).strict();
 export type QueueQuery = z.infer<typeof QueueQuery>;
+
+/** GET /community/search. */
+export const SearchQuery = z
+	.object({
+		q: z.string().trim().min(1, 'must not be empty').max(200),
+		group: Id.optional(),
+		type: z.enum(['posts', 'messages']).default('posts'),
+		cursor: z.string().max(200).optional(),
+		limit: z.coerce.number().int().min(1).max(50).default(20),
+	})
+	.strict();
+export type SearchQuery = z.infer<typeof SearchQuery>;
+
+/** GET /community/groups/:id/messages/around/:messageId: how many messages before and after the one asked for. */
+export const AroundQuery = z
+	.object({
+		before: z.coerce.number().int().min(0).max(100).default(20),
+		after: z.coerce.number().int().min(0).max(100).default(20),
+	})
+	.strict();
+export type AroundQuery = z.infer<typeof AroundQuery>;
+
+const Day = z
+	.string()
+	.regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD')
+	.refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)), 'not a date');
+
+/** GET /community/groups/:id/participation: days of the course (its time zone), both included. */
+export const ParticipationQuery = z
+	.object({ from: Day.optional(), to: Day.optional(), format: z.enum(['json', 'csv']).default('json') })
+	.strict()
+	.refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+export type ParticipationQuery = z.infer<typeof ParticipationQuery>;
 
 export const ActivityQuery = z.object({ days: z.coerce.number().int().min(1).max(180).default(28) }).strict();
 export type ActivityQuery = z.infer<typeof ActivityQuery>;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { enrollmentGivesAccess } from '../access/scope.js';
 import { ForbiddenError } from '../errors/index.js';
+import { mayReadReply } from './reply-gate.js';
 import { facts, loadMemberContext, type MemberContext, type MemberRow, type MessageRow, type PostRow, type ReportRow } from './facts.js';
 
 /**
@@ -76,8 +77,12 @@ async function visibleRow<T extends { group: number }>(
 	return { row, context };
 }
 
-export const loadVisiblePost = async (knex: Knex, id: number, userId: string, admin: boolean) =>
-	visibleRow(knex, await facts.post(knex, id), userId, admin, seesPost);
+/** A post, also past "post before you see replies" (a reply the caller may not read yet is answered as missing). */
+export async function loadVisiblePost(knex: Knex, id: number, userId: string, admin: boolean): Promise<Visible<PostRow>> {
+	const visible = await visibleRow(knex, await facts.post(knex, id), userId, admin, seesPost);
+	if (!(await mayReadReply(knex, visible.row, visible.context, userId))) throw new ForbiddenError();
+	return visible;
+}
 
 export const loadVisibleMessage = async (knex: Knex, id: number, userId: string, admin: boolean) =>
 	visibleRow(knex, await facts.message(knex, id), userId, admin, seesMessage);

@@ -96,11 +96,27 @@ export const COMPOSITE_INDEXES: CompositeIndex[] = [
 		reason: "a group's review queue, oldest first",
 	},
 	{
+		name: 'community_posts_gated_threads_index',
+		table: 'community_posts',
+		// Two columns: Directus reads a single-column index as the field's own `is_indexed` and would diff it away.
+		columns: ['group', 'id'],
+		unique: false,
+		where: 'post_before_replies = true AND parent IS NULL',
+		reason: 'the threads that ask a student to post first, looked up for every read scope (rules/reply-gate.ts)',
+	},
+	{
 		name: 'community_notifications_recipient_read_index',
 		table: 'community_notifications',
 		columns: ['recipient', 'read_at'],
 		unique: false,
 		reason: 'my unread notifications',
+	},
+	{
+		name: 'community_deliveries_status_due_index',
+		table: 'community_deliveries',
+		columns: ['status', 'due_at'],
+		unique: false,
+		reason: 'the outbox: pending deliveries that are due, oldest first',
 	},
 ];
 

@@ -3,6 +3,7 @@ import { applyAppAsSystem } from './apply-app.js';
 import { applySnapshotsAsSystem, type SchemaStepResult } from './apply-schema.js';
 import type { SetupContext } from './context.js';
 import { ensureCompositeIndexes } from './indexes.js';
+import { ensureSearchIndexes } from './search-index.js';
 import { ensureGroupsForCourses } from '../community/membership.js';
 
 export interface SetupOptions {
@@ -25,7 +26,7 @@ export interface SetupReport {
 /** Everything `directus community setup` does, in order; safe to run on every start. */
 export async function runSetup(ctx: SetupContext, options: SetupOptions): Promise<SetupReport> {
 	const schema = await applySnapshotsAsSystem(ctx, options);
-	const indexes = await ensureCompositeIndexes(ctx.database);
+	const indexes = [...(await ensureCompositeIndexes(ctx.database)), ...(await ensureSearchIndexes(ctx.database))];
 	const access = await applyAccessAsSystem(ctx);
 	const app = await applyAppAsSystem(ctx);
 	const groups = await ensureGroupsForCourses(ctx);

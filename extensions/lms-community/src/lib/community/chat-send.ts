@@ -1,0 +1,144 @@
+import type { Knex } from 'knex';
+import { extractMentions } from '../domain/text.js';
+import { isUniqueViolation } from '../errors/database.js';
+import { ForbiddenError } from '../errors/index.js';
+import type { MessageRow } from '../rules/facts.js';
+import { assertSlowModeAllows, decideSend, loadSendFacts, takeNextSeq, type SendInput } from '../rules/message-send.js';
+import { deliverable, type NotifyPreference } from '../rules/notifications.js';
+
+/**
+ * The socket's send path: the rules of message-send.ts (the same ones Directus's items apply on REST) and the
+ * write in as few statements as the database allows, the returned rows serving the ack, the broadcast and the
+ * notification pushes without re-reads. On PostgreSQL a plain message is two statements: the facts, then one
+ * `UPDATE … RETURNING` feeding an `INSERT … RETURNING` (atomic, and the group's row lock orders commits by seq).
+ * Mentions and slow mode take a transaction: notifications commit with their message; slow mode reads under the lock.
+ */
+
+export type StoredRow = Record<string, unknown>;
+
+export interface ChatSent {
+	message: StoredRow & MessageRow;
+	/** false when this sender's message with this client_id existed already (a retry gets the original). */
+	created: boolean;
+	/** The mention notifications stored with the message. */
+	notifications: StoredRow[];
+}
+
+export interface ChatSendDeps {
+	knex: Knex;
+	/** Spends the sender's message budget, once the rules accepted the send and before anything is stored. */
+	spend(userId: string): Promise<void>;
+}
+
+export type ChatSendInput = SendInput & { body: string; client_id: string };
+
+export async function sendChatMessage(deps: ChatSendDeps, userId: string, input: ChatSendInput): Promise<ChatSent> {
+	const { knex } = deps;
+	const facts = await loadSendFacts(knex, input, userId);
+	if (facts.existingId !== null) return { message: await readMessage(knex, facts.existingId), created: false, notifications: [] };
+	const { context, body, slowModeSeconds } = decideSend(facts, input, userId, new Date());
+	await deps.spend(userId);
+
+	const mentioned = extractMentions(body).filter((user) => user !== userId);
+	const recipients = mentioned.length > 0 ? await mentionRecipients(knex, context.group.id, userId, mentioned) : [];
+	const message = {
+		group: input.group,
+		sender: userId,
+		body,
+		reply_to: input.reply_to ?? null,
+		client_id: input.client_id,
+		date_created: new Date(),
+	};
+	try {
+		if (isPostgres(knex) && slowModeSeconds === 0 && recipients.length === 0)
+			return { message: await insertInOneStatement(knex, message), created: true, notifications: [] };
+		return await knex.transaction(async (trx) => {
+			const seq = await takeNextSeq(trx, input.group);
+			await assertSlowModeAllows(trx, input.group, userId, slowModeSeconds);
+			const [stored] = await trx('community_messages')
+				.insert({ ...message, seq })
+				.returning('*');
+			const row = stored as StoredRow & MessageRow;
+			const notifications =
+				recipients.length === 0
+					? []
+					: await trx('community_notifications')
+							.insert(
+								recipients.map((recipient) => ({
+									recipient,
+									actor: userId,
+									group: input.group,
+									type: 'message_mention',
+									message: row.id,
+									date_created: message.date_created,
+								})),
+							)
+							.returning('*');
+			return { message: row, created: true, notifications };
+		});
+	} catch (error) {
+		// A retry racing its own first attempt: the unique (sender, client_id) index lets one insert win.
+		if (!isUniqueViolation(error)) throw error;
+		const winner = await knex('community_messages').select('id').where({ sender: userId, client_id: input.client_id }).first();
+		if (!winner) throw error;
+		return { message: await readMessage(knex, Number(winner.id)), created: false, notifications: [] };
+	}
+}
+
+const isPostgres = (knex: Knex): boolean => /^(pg|postgres|postgresql)$/.test(String(knex.client.config.client));
+
+async function readMessage(knex: Knex, id: number): Promise<StoredRow & MessageRow> {
+	return knex('community_messages').where({ id }).first();
+}
+
+/** The `seq` and the row in one atomic statement: a failed insert takes its `seq` back with it (no gaps). */
+async function insertInOneStatement(
+	knex: Knex,
+	message: { group: number; sender: string; body: string; reply_to: number | null; client_id: string; date_created: Date },
+): Promise<StoredRow & MessageRow> {
+	const result = await knex.raw(
+		`with next as (update ?? set ?? = ?? + 1 where ?? = ? returning ??)
+		insert into ?? (??, ??, ??, ??, ??, ??, ??) select ?, ?, ?, ?, ?, next.??, ? from next returning *`,
+		[
+			'community_groups',
+			'last_seq',
+			'last_seq',
+			'id',
+			message.group,
+			'last_seq',
+			'community_messages',
+			'group',
+			'sender',
+			'body',
+			'reply_to',
+			'client_id',
+			'seq',
+			'date_created',
+			message.group,
+			message.sender,
+			message.body,
+			message.reply_to,
+			message.client_id,
+			'last_seq',
+			message.date_created,
+		],
+	);
+	const [row] = (result as { rows: Array<StoredRow & MessageRow> }).rows;
+	// The group went away after the facts were read: answered like a group that never existed.
+	if (!row) throw new ForbiddenError();
+	return row;
+}
+
+/** Mentioned people who read the group and want mentions, as notifyAsSystem would choose them. */
+async function mentionRecipients(knex: Knex, group: number, actor: string, mentioned: string[]): Promise<string[]> {
+	const members: Array<{ user: string; notify: NotifyPreference }> = await knex('community_members')
+		.select('user', 'notify')
+		.where({ group })
+		.whereIn('user', mentioned)
+		.whereIn('status', ['active', 'muted']);
+	const preferences = new Map(members.map((member) => [member.user, member.notify]));
+	return deliverable(
+		mentioned.map((recipient) => ({ recipient, actor, group, type: 'message_mention' as const })),
+		(draft) => preferences.get(draft.recipient),
+	).map((draft) => draft.recipient);
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { decodeCursor, encodeCursor, fts5Match, parseSearchTerms, snippetHtml, websearchText } from './search-query.js';
+
+describe('parseSearchTerms', () => {
+	it('finds words and quoted phrases, and nothing of the query syntax', () => {
+		expect(parseSearchTerms('Exam "due date" notes')).toEqual({ words: ['exam', 'notes'], phrases: [['due', 'date']] });
+		expect(parseSearchTerms('a OR b -c NEAR(x) body:y *')).toEqual({ words: ['a', 'or', 'b', 'c', 'near', 'x', 'body', 'y'], phrases: [] });
+		expect(parseSearchTerms('"unclosed phrase')).toEqual({ words: ['unclosed', 'phrase'], phrases: [] });
+		expect(parseSearchTerms('"one"')).toEqual({ words: ['one'], phrases: [] });
+		expect(parseSearchTerms('Übung café')).toEqual({ words: ['übung', 'café'], phrases: [] });
+		expect(parseSearchTerms('!!! ---')).toEqual({ words: [], phrases: [] });
+	});
+
+	it('says the query to FTS5 and to websearch_to_tsquery as quoted terms only', () => {
+		const terms = parseSearchTerms('exam "due date"');
+		expect(fts5Match(terms)).toBe('"exam" "due date"');
+		expect(websearchText(terms)).toBe('exam "due date"');
+	});
+});
+
+describe('cursor', () => {
+	it('round-trips and refuses anything else', () => {
+		const cursor = { rank: 0.123456, id: 42 };
+		expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+		expect(decodeCursor('nonsense')).toBeNull();
+		expect(decodeCursor(Buffer.from('[1,-2]').toString('base64url'))).toBeNull();
+		expect(decodeCursor(Buffer.from('{"rank":1}').toString('base64url'))).toBeNull();
+	});
+});
+
+describe('snippetHtml', () => {
+	it('escapes the text and marks the matches', () => {
+		expect(snippetHtml('<b>x</b> \u0002exam\u0003 & more')).toBe('&lt;b&gt;x&lt;/b&gt; <mark>exam</mark> &amp; more');
+		expect(snippetHtml(null)).toBe('');
+	});
+});

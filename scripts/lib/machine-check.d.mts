@@ -1,0 +1,10 @@
+export declare const BROWSER_CANDIDATES: string[];
+export declare const DEFAULT_BROWSER: string;
+export interface MachineProbes {
+	redisServer: boolean;
+	haproxy: boolean;
+	browsers: { configured: string | null; configuredExists: boolean; found: string[] };
+	postgres: { ok: boolean; target: string; error?: string };
+}
+export declare function missingPieces(probes: MachineProbes): Array<{ what: string; fix: string }>;
+export declare function formatMissing(missing: Array<{ what: string; fix: string }>): string;

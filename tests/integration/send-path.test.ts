@@ -1,0 +1,188 @@
+import type { Knex } from 'knex';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sendChatMessage } from '../../extensions/lms-community/src/lib/community/chat-send.js';
+import { asAdmin, createUser, enroll, eventually, type TestUser } from '../support/api.js';
+import { communityFixture, errorCode, membershipOf } from '../support/community.js';
+import { openDatabase } from '../support/database.js';
+import { call, connectAs } from '../support/socket.js';
+
+/**
+ * The socket's send path (chat-send.ts) against the rules REST applies, statement by statement, on the test
+ * instance's own database. Budgets count every statement the driver sends, BEGIN and COMMIT included.
+ */
+const STATEMENT_BUDGET = {
+	postgres: { plain: 2, mention: 7, retry: 2 },
+	sqlite: { plain: 5, mention: 7, retry: 2 },
+} as const;
+
+describe('the socket send path', () => {
+	let knex: Knex;
+	const sockets: Socket[] = [];
+	const db = inject('directus').db;
+	const budget = STATEMENT_BUDGET[db];
+
+	beforeAll(() => {
+		knex = openDatabase(inject('directus').configPath);
+	});
+	afterAll(async () => {
+		for (const socket of sockets) socket.close();
+		await knex.destroy();
+	});
+	const socketOf = async (user: TestUser) => {
+		const socket = await connectAs(user);
+		sockets.push(socket);
+		return socket;
+	};
+
+	/** Runs `work` and answers the SQL statements it sent. */
+	const statementsOf = async (work: () => Promise<unknown>): Promise<string[]> => {
+		const statements: string[] = [];
+		const listener = (query: { sql: string }) => statements.push(query.sql);
+		knex.on('query', listener);
+		try {
+			await work();
+		} finally {
+			knex.off('query', listener);
+		}
+		return statements;
+	};
+	const noBudget = { spend: async () => undefined };
+
+	it('stays within its statement budget: a plain send, a send with a mention, a retry', async () => {
+		const { group, students } = await communityFixture({ students: 2 });
+		const [alice, bob] = students as [TestUser, TestUser];
+		const deps = { knex, ...noBudget };
+		const plain = await statementsOf(() => sendChatMessage(deps, alice.id, { group: group.id, body: 'plain', client_id: 'budget-1' }));
+		expect(plain.length, plain.join('\n')).toBeLessThanOrEqual(budget.plain);
+		const mention = await statementsOf(() =>
+			sendChatMessage(deps, alice.id, { group: group.id, body: `hi <@${bob.id}>`, client_id: 'budget-2' }),
+		);
+		expect(mention.length, mention.join('\n')).toBeLessThanOrEqual(budget.mention);
+		const retry = await statementsOf(() => sendChatMessage(deps, alice.id, { group: group.id, body: 'plain', client_id: 'budget-1' }));
+		expect(retry.length, retry.join('\n')).toBeLessThanOrEqual(budget.retry);
+
+		const rows = await knex('community_messages').where({ group: group.id }).orderBy('seq');
+		expect(rows.map((row) => [Number(row.seq), row.body])).toEqual([
+			[1, 'plain'],
+			[2, `hi <@${bob.id}>`],
+		]);
+		const notified = await knex('community_notifications').where({ recipient: bob.id, type: 'message_mention' });
+		expect(notified.map((row) => Number(row.message))).toEqual([Number(rows[1].id)]);
+	});
+
+	it('applies the rules REST applies, with the same codes, on both paths', async () => {
+		const admin = await asAdmin();
+		const { course, group, instructor, students } = await communityFixture({ students: 5, group: { slow_mode_seconds: 60 } });
+		const [plain, muted, banned, leaving, expiring] = students as [TestUser, TestUser, TestUser, TestUser, TestUser];
+		await instructor.api.ok('PATCH', `/items/community_members/${(await membershipOf(group, muted)).id}`, { status: 'muted' });
+		await instructor.api.ok('PATCH', `/items/community_members/${(await membershipOf(group, banned)).id}`, { status: 'banned' });
+		await leaving.api.ok('POST', `/community/groups/${group.id}/leave`);
+		// The enrollment ended a moment ago: the membership sweep has not marked it yet, the rules must.
+		const [enrollment] = await admin.ok<Array<{ id: number }>>('GET', `/items/enrollments?filter[user][_eq]=${expiring.id}`);
+		await knex('enrollments')
+			.where({ id: enrollment!.id })
+			.update({ expires_at: new Date(Date.now() - 1_000) });
+		const stranger = await createUser('Student', 'stranger');
+		const enrolledOnly = await createUser('Student', 'enrolled');
+		await enroll(enrolledOnly, course);
+		const other = await communityFixture({ students: 1 });
+		const foreign = await other.students[0]!.api.ok('POST', '/items/community_messages', { group: other.group.id, body: 'elsewhere' });
+		const deleted = await plain.api.ok('POST', '/items/community_messages', { group: group.id, body: 'to delete' });
+		await plain.api.ok('PATCH', `/items/community_messages/${deleted.id}`, { deleted_at: true });
+		const chatOff = await communityFixture({ students: 1, group: { chat_enabled: false } });
+		const closed = await communityFixture({ students: 1, group: { locks_at: new Date(Date.now() - 60_000).toISOString() } });
+		// Enrolled and a member, but no policy of theirs grants creating messages: Directus's permissions decide.
+		const withoutPolicy = await createUser(null, 'no-policy');
+		await enroll(withoutPolicy, course);
+		await withoutPolicy.api.ok('POST', `/community/groups/${group.id}/join`);
+		// A policy that grants creating messages, but only from another network (Directus's IP access).
+		const offCampus = await createUser(null, 'off-campus');
+		const campusOnly = await admin.ok<{ id: string }>('POST', '/policies', {
+			name: `campus only ${offCampus.id}`,
+			ip_access: ['10.0.0.0/8'],
+		});
+		await admin.ok('POST', '/permissions', { policy: campusOnly.id, collection: 'community_messages', action: 'create', fields: ['*'] });
+		await admin.ok('POST', '/access', { user: offCampus.id, policy: campusOnly.id });
+		await enroll(offCampus, course);
+		await offCampus.api.ok('POST', `/community/groups/${group.id}/join`);
+
+		const cases: Array<[string, TestUser, Record<string, unknown>, string]> = [
+			['muted', muted, { group: group.id, body: 'x' }, 'MEMBER_MUTED'],
+			['banned', banned, { group: group.id, body: 'x' }, 'MEMBER_BANNED'],
+			['left', leaving, { group: group.id, body: 'x' }, 'NOT_A_MEMBER'],
+			['enrollment expired', expiring, { group: group.id, body: 'x' }, 'FORBIDDEN'],
+			['never enrolled', stranger, { group: group.id, body: 'x' }, 'FORBIDDEN'],
+			['enrolled, not joined', enrolledOnly, { group: group.id, body: 'x' }, 'NOT_A_MEMBER'],
+			['chat off', chatOff.students[0]!, { group: chatOff.group.id, body: 'x' }, 'CHAT_DISABLED'],
+			['past the cut-off date', closed.students[0]!, { group: closed.group.id, body: 'x' }, 'GROUP_LOCKED'],
+			['reply in another group', plain, { group: group.id, body: 'x', reply_to: Number(foreign.id) }, 'INVALID_REFERENCE'],
+			['reply to a deleted message', plain, { group: group.id, body: 'x', reply_to: Number(deleted.id) }, 'INVALID_REFERENCE'],
+			['too long', plain, { group: group.id, body: 'x'.repeat(4_001) }, 'BODY_TOO_LONG'],
+			['empty', plain, { group: group.id, body: '   ' }, 'INVALID_PAYLOAD'],
+			['group that does not exist', plain, { group: 2_000_000_000, body: 'x' }, 'FORBIDDEN'],
+			['no policy to create messages', withoutPolicy, { group: group.id, body: 'x' }, 'FORBIDDEN'],
+			['a policy for another network only', offCampus, { group: group.id, body: 'x' }, 'FORBIDDEN'],
+		];
+		for (const [label, user, payload, code] of cases) {
+			const rest = await user.api.post('/items/community_messages', payload);
+			const socket = await socketOf(user);
+			const viaSocket = await call(socket, 'message:send', { ...payload, client_id: `rules-${label}` });
+			socket.close();
+			expect([label, errorCode(rest), viaSocket.error?.code]).toEqual([label, code, code]);
+		}
+
+		// Slow mode: the first message passes (plain sent one over REST above: it counts), the socket's answer says how long to wait.
+		const slow = await call(await socketOf(plain), 'message:send', { group: group.id, body: 'again', client_id: 'slow-1' });
+		expect(slow.error).toMatchObject({ code: 'SLOW_MODE' });
+		expect(slow.error.retry_after).toBeGreaterThan(0);
+		const teacherSocket = await socketOf(instructor);
+		expect((await call(teacherSocket, 'message:send', { group: group.id, body: 'exempt', client_id: 'slow-2' })).ok).toBe(true);
+
+		// Nothing refused left a row or took a seq: the sequence has no gaps.
+		const seqs = (await knex('community_messages').where({ group: group.id }).orderBy('seq')).map((row) => Number(row.seq));
+		expect(seqs).toEqual(seqs.map((_seq, index) => index + 1));
+	});
+
+	it("parallel sends to one group get gap-free seq in commit order; a send's retry races return one row", async () => {
+		const { group, students } = await communityFixture({ students: 3 });
+		const sockets = await Promise.all(students.map((student) => socketOf(student)));
+		const answers = await Promise.all(
+			sockets.flatMap((socket, index) =>
+				Array.from({ length: 5 }, (_, n) => call(socket, 'message:send', { group: group.id, body: `m${n}`, client_id: `p-${index}-${n}` })),
+			),
+		);
+		expect(answers.every((answer) => answer.ok)).toBe(true);
+		const racing = await Promise.all(
+			Array.from({ length: 4 }, () => call(sockets[0]!, 'message:send', { group: group.id, body: 'once', client_id: 'race-1' })),
+		);
+		expect(new Set(racing.map((answer) => answer.data.id)).size).toBe(1);
+		const rows = await knex('community_messages').where({ group: group.id }).orderBy('seq');
+		expect(rows.map((row) => Number(row.seq))).toEqual(rows.map((_row, index) => index + 1));
+		expect(rows).toHaveLength(16);
+		// Commit order is seq order: ids, assigned at insert under the group's lock, rise with seq.
+		expect(rows.map((row) => Number(row.id))).toEqual([...rows.map((row) => Number(row.id))].sort((a, b) => a - b));
+	});
+
+	it("announces socket sends on Directus's own emitter: a Flow on community_messages runs", async () => {
+		const admin = await asAdmin();
+		const flow = await admin.ok<{ id: string }>('POST', '/flows', {
+			name: 'chat sends',
+			status: 'active',
+			trigger: 'event',
+			accountability: 'activity',
+			options: { type: 'action', scope: ['items.create'], collections: ['community_messages'] },
+		});
+		const runs = async () =>
+			(await admin.ok<unknown[]>('GET', `/activity?filter[collection][_eq]=directus_flows&filter[item][_eq]=${flow.id}`)).length;
+		try {
+			const { group, students } = await communityFixture({ students: 1 });
+			const before = await runs();
+			const socket = await socketOf(students[0]!);
+			expect((await call(socket, 'message:send', { group: group.id, body: 'to the flow', client_id: 'flow-1' })).ok).toBe(true);
+			await eventually(async () => (await runs()) > before, 10_000, 'a flow run');
+		} finally {
+			await admin.ok('DELETE', `/flows/${flow.id}`);
+		}
+	});
+});
