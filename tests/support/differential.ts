@@ -484,17 +484,25 @@ export function saveReport(name: string, content: unknown): string {
  * A recording with its `presence` events taken out of the order and summed up at the end: per group, who was
  * announced online and offline. Presence is coalesced over a time window (docs/realtime.md), so how the
  * announcements fall into events, and where they fall among the acks, depends on timing, not on the data; who
- * is announced does not, so another group's members still show up here.
+ * is announced does not, so another group's members still show up here (with who was online at each join).
  */
 export function withPresenceSummed(log: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
 	const announced = new Map<number, { online: Set<string>; offline: Set<string> }>();
+	const seenIn = (group: number) => {
+		const seen = announced.get(group) ?? { online: new Set<string>(), offline: new Set<string>() };
+		announced.set(group, seen);
+		return seen;
+	};
 	const rest = log.filter((entry) => {
+		// Who was online at the join counts too: an arrival falls into the join's list or into a later event,
+		// depending on when its window closed.
+		const joined =
+			entry['ack'] === 'group:join' ? (entry['answer'] as { ok?: boolean; data?: { group: number; presence?: string[] } }) : null;
+		if (joined?.ok && joined.data) joined.data.presence?.forEach((user) => seenIn(joined.data!.group).online.add(user));
 		if (entry['event'] !== 'presence') return true;
 		for (const change of entry['args'] as Array<{ group: number; online: string[]; offline: string[] }>) {
-			const seen = announced.get(change.group) ?? { online: new Set<string>(), offline: new Set<string>() };
-			change.online.forEach((user) => seen.online.add(user));
-			change.offline.forEach((user) => seen.offline.add(user));
-			announced.set(change.group, seen);
+			change.online.forEach((user) => seenIn(change.group).online.add(user));
+			change.offline.forEach((user) => seenIn(change.group).offline.add(user));
 		}
 		return false;
 	});
