@@ -19,6 +19,8 @@ export const BENCH_ENV: Record<string, string> = {
 	COMMUNITY_PRESENCE_LIMIT: '100000000',
 	COMMUNITY_SOCKET_ORIGINS: '*',
 	COMMUNITY_SOCKETS_PER_USER: '100000',
+	// Every generated client comes from 127.0.0.1.
+	COMMUNITY_SOCKETS_PER_IP: '100000',
 	// The seed enrols a 1,000-member room in one request.
 	MAX_BATCH_MUTATION: '100000',
 	ACCESS_TOKEN_TTL: '6h',
