@@ -1,6 +1,8 @@
 /**
- * `npm run bench:profile`: one Directus (SQLite) under a steady chat load with V8's CPU profiler on, then the
- * hottest functions and packages by self time. This is how docs/performance.md's "where the time goes" was made.
+ * `npm run bench:profile`: one Directus under a steady chat load with V8's CPU profiler on, then the hottest
+ * functions and packages by self time. This is how docs/performance.md's "where the time goes" was made.
+ * `--rate=N --seconds=N`; `--db=postgres` (default sqlite); `--rooms=published` for the published room profile
+ * (rooms of 2 to 1,000) instead of three small rooms.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,9 @@ interface ProfileNode {
 
 const rate = Number(process.argv.find((a) => a.startsWith('--rate='))?.slice(7) ?? 50);
 const durationS = Number(process.argv.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 15);
+const db = process.argv.find((a) => a.startsWith('--db='))?.slice(5) === 'postgres' ? 'postgres' : 'sqlite';
+const published = process.argv.includes('--rooms=published');
+const ROOMS = published ? [2, 2, 2, 2, 2, 10, 10, 10, 100, 100, 1000] : [2, 10, 50];
 const dir = mkdtempSync(path.join(tmpdir(), 'lms-community-profile-'));
 
 function where(url: string): string {
@@ -33,13 +38,13 @@ function where(url: string): string {
 async function main() {
 	// Directus reads its config from the .env file, but Node reads NODE_OPTIONS from the process environment.
 	process.env['NODE_OPTIONS'] = `--cpu-prof --cpu-prof-dir=${dir}`;
-	const deployment = await startSingle('profiled', 'sqlite');
+	const deployment = await startSingle('profiled', db);
 	delete process.env['NODE_OPTIONS'];
 	let stopped = false;
 	try {
-		const seed = await seedChatRooms(await adminOf(deployment), [2, 10, 50]);
+		const seed = await seedChatRooms(await adminOf(deployment), ROOMS);
 		await sweepChat(
-			communityTarget('ours, SQLite (profiled)', deployment, seed),
+			communityTarget(`ours, ${db} (profiled)`, deployment, seed),
 			roomsOf(seed),
 			seed.sender,
 			{ rates: [rate], durationS, workers: 2, p99LimitMs: 100_000, drainMs: 2000 },

@@ -150,34 +150,35 @@ async function main() {
 				result.insertLoop = await insertLoop(postgres, seed.rooms[0]!.group, seed.sender, 8);
 				log(`  bare insert loop: ${result.insertLoop.rowsPerS} rows/s, p99 ${result.insertLoop.latency.p99} ms`);
 			}
-			if (wants('pair')) {
-				log(`\n## One instance at ${PAIR_RATE} msg/s (the pair's reference)`);
-				const seed = await seedChatRooms(admin, WRITE_ROOMS);
-				result.single = await sweepChat(
-					communityTarget('one instance', postgres, seed),
-					roomsOf(seed),
-					seed.sender,
-					{ ...writes, rates: [PAIR_RATE], refine: false },
-					log,
-				);
-			}
 		} finally {
 			await postgres.stop();
 		}
 	}
 
 	if (wants('pair')) {
-		result.pair = {};
-		for (const adapter of ['pubsub', 'sharded', 'streams'] as const) {
-			log(`\n## Two instances + Redis (${adapter}) at ${PAIR_RATE} msg/s, senders and receivers on both`);
-			const pair: Deployment = await startPair(`two instances (${adapter})`, redisUrl, { COMMUNITY_REDIS_ADAPTER: adapter });
+		const atPairRate = { ...writes, rates: [PAIR_RATE], refine: false };
+		const sweepOn = async (deployment: Deployment, name: string, spread: boolean) => {
+			const seed = await seedChatRooms(await adminOf(deployment), WRITE_ROOMS);
+			const target = { ...communityTarget(name, deployment, seed), ...(spread ? { senderUrls: deployment.urls } : {}) };
+			return sweepChat(target, roomsOf(seed), seed.sender, atPairRate, log);
+		};
+		const measured = async (deployment: Deployment, name: string, spread: boolean) => {
 			try {
-				const seed = await seedChatRooms(await adminOf(pair), WRITE_ROOMS);
-				const target = { ...communityTarget(`two instances, ${adapter}`, pair, seed), senderUrls: pair.urls };
-				result.pair[adapter] = await sweepChat(target, roomsOf(seed), seed.sender, { ...writes, rates: [PAIR_RATE], refine: false }, log);
+				return await sweepOn(deployment, name, spread);
 			} finally {
-				await pair.stop();
+				await deployment.stop();
 			}
+		};
+		log(`\n## One instance without Redis at ${PAIR_RATE} msg/s (the reference)`);
+		result.single = await measured(await startSingle('one instance', 'postgres'), 'one instance', false);
+		result.pair = {};
+		result.singleWithRedis = {};
+		for (const adapter of ['pubsub', 'sharded', 'streams'] as const) {
+			const env = { REDIS: redisUrl, COMMUNITY_REDIS_ADAPTER: adapter, COMMUNITY_REDIS_PREFIX: `bench-${Date.now()}:` };
+			log(`\n## One instance + Redis (${adapter}) at ${PAIR_RATE} msg/s`);
+			result.singleWithRedis[adapter] = await measured(await startSingle(`one instance (${adapter})`, 'postgres', env), `one instance, ${adapter}`, false);
+			log(`\n## Two instances + Redis (${adapter}) at ${PAIR_RATE} msg/s, senders and receivers on both`);
+			result.pair[adapter] = await measured(await startPair(`two instances (${adapter})`, redisUrl, { COMMUNITY_REDIS_ADAPTER: adapter }), `two instances, ${adapter}`, true);
 		}
 	}
 
@@ -230,14 +231,21 @@ function reportOf(result: Record<string, any>): string {
 		);
 	}
 	if (result.pair) {
-		lines.push('| deployment (writes profile) | msg/s | p50 ms | p99 ms | delivered / expected | server CPU ms/msg | × one instance |');
-		lines.push('| --- | --- | --- | --- | --- | --- | --- |');
-		const single = result.single?.results?.[0];
-		const row = (name: string, r: any) =>
-			`| ${name} | ${r.rate} | ${r.latency.p50} | ${r.latency.p99} | ${r.received} / ${r.expectedDeliveries} | ${r.serverCpuMsPerMessage} | ${single ? Math.round((r.serverCpuMsPerMessage / single.serverCpuMsPerMessage) * 100) / 100 : '–'} |`;
-		if (single) lines.push(row('one instance', single));
-		for (const [adapter, sweep] of Object.entries(result.pair as Record<string, Sweep>))
-			if (sweep.results[0]) lines.push(row(`two instances, ${adapter}`, sweep.results[0]));
+		lines.push(
+			'| deployment (writes profile) | msg/s | p50 ms | p99 ms | cross-instance p50 / p99 ms | delivered / expected | server CPU ms/msg | × one instance (same Redis) | × one instance (no Redis) |',
+		);
+		lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+		const bare = result.single?.results?.[0];
+		const ratio = (r: any, reference: any) =>
+			reference ? Math.round((r.serverCpuMsPerMessage / reference.serverCpuMsPerMessage) * 100) / 100 : '–';
+		const row = (name: string, r: any, sameRedis?: any) =>
+			`| ${name} | ${r.rate} | ${r.latency.p50} | ${r.latency.p99} | ${r.crossInstance.count ? `${r.crossInstance.p50} / ${r.crossInstance.p99}` : '–'} | ${r.received} / ${r.expectedDeliveries} | ${r.serverCpuMsPerMessage} | ${sameRedis ? ratio(r, sameRedis) : '–'} | ${ratio(r, bare)} |`;
+		if (bare) lines.push(row('one instance, no Redis', bare));
+		for (const [adapter, sweep] of Object.entries(result.pair as Record<string, Sweep>)) {
+			const single = (result.singleWithRedis?.[adapter] as Sweep | undefined)?.results[0];
+			if (single) lines.push(row(`one instance, ${adapter}`, single));
+			if (sweep.results[0]) lines.push(row(`two instances, ${adapter}`, sweep.results[0], single));
+		}
 	}
 	return lines.join('\n');
 }

@@ -11,6 +11,8 @@ export interface WorkerClient {
 	url: string;
 	token: string;
 	group: number;
+	/** Where the room's sender is connected: a delivery from another instance is also recorded as cross-instance. */
+	senderUrl: string;
 }
 
 export type WorkerCommand =
@@ -22,10 +24,11 @@ export type WorkerCommand =
 export type WorkerReply =
 	| { type: 'ready'; connectMs: number; errors: string[] }
 	| { type: 'reset' }
-	| { type: 'report'; received: number; unexpected: number; histogram: string; cpuMs: number };
+	| { type: 'report'; received: number; unexpected: number; histogram: string; crossHistogram: string; cpuMs: number };
 
 let clients: ChatClient[] = [];
 let histogram: Histogram = latencyHistogram();
+let crossHistogram: Histogram = latencyHistogram();
 let received = 0;
 let unexpected = 0;
 
@@ -40,7 +43,7 @@ process.on('message', async (command: WorkerCommand) => {
 		const started = performance.now();
 		const errors: string[] = [];
 		clients = (
-			await inBatches(command.clients, command.concurrency, async ({ url, token, group }) => {
+			await inBatches(command.clients, command.concurrency, async ({ url, token, group, senderUrl }) => {
 				try {
 					const client = await connectClient(command.protocol, url, token);
 					client.onMessage((messageGroup, body) => {
@@ -49,7 +52,9 @@ process.on('message', async (command: WorkerCommand) => {
 							return;
 						}
 						received++;
-						histogram.recordValue(Math.max(1, Math.round((nowMs() - sentAtOf(body)) * 1000)));
+						const latencyUs = Math.max(1, Math.round((nowMs() - sentAtOf(body)) * 1000));
+						histogram.recordValue(latencyUs);
+						if (senderUrl !== url) crossHistogram.recordValue(latencyUs);
 					});
 					await client.join(group);
 					return client;
@@ -62,12 +67,13 @@ process.on('message', async (command: WorkerCommand) => {
 		reply({ type: 'ready', connectMs: performance.now() - started, errors: errors.slice(0, 5) });
 	} else if (command.type === 'reset') {
 		histogram = latencyHistogram();
+		crossHistogram = latencyHistogram();
 		received = 0;
 		unexpected = 0;
 		reply({ type: 'reset' });
 	} else if (command.type === 'report') {
 		const cpu = process.cpuUsage();
-		reply({ type: 'report', received, unexpected, histogram: encodeHistogram(histogram), cpuMs: (cpu.user + cpu.system) / 1000 });
+		reply({ type: 'report', received, unexpected, histogram: encodeHistogram(histogram), crossHistogram: encodeHistogram(crossHistogram), cpuMs: (cpu.user + cpu.system) / 1000 });
 	} else if (command.type === 'close') {
 		for (const client of clients) client.close();
 		setTimeout(() => process.exit(0), 200);

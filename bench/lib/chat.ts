@@ -41,6 +41,8 @@ export interface RateResult {
 	persistedPerS: number | null;
 	deliveriesPerS: number;
 	latency: LatencySummary;
+	/** Deliveries to receivers on another instance than the room's sender (count 0 with one instance). */
+	crossInstance: LatencySummary;
 	ack: LatencySummary;
 	serverCpuPercent: number;
 	/** Server CPU (all instances) per message sent, ms. */
@@ -79,13 +81,16 @@ function request(worker: ChildProcess, command: WorkerCommand, expect: WorkerRep
 /** Connects every receiver (spread over worker processes) and one sender per sender URL. */
 export async function connectChat(target: ChatTarget, rooms: RoomPlan[], sender: string, options: ChatRunOptions) {
 	const assignments: WorkerClient[][] = Array.from({ length: options.workers }, () => []);
+	const senderUrls = target.senderUrls ?? [target.senderUrl];
+	const senderUrlOf = (roomIndex: number) => (options.senderPerRoom ? senderUrls[roomIndex % senderUrls.length]! : target.senderUrl);
 	let n = 0;
-	for (const room of rooms)
+	for (const [roomIndex, room] of rooms.entries())
 		for (const member of room.members) {
 			assignments[n % options.workers]!.push({
 				url: target.receiverUrls[n % target.receiverUrls.length]!,
 				token: target.tokenFor(member),
 				group: room.group,
+				senderUrl: senderUrlOf(roomIndex),
 			});
 			n++;
 		}
@@ -99,11 +104,10 @@ export async function connectChat(target: ChatTarget, rooms: RoomPlan[], sender:
 	)) as Array<Extract<WorkerReply, { type: 'ready' }>>;
 	const connectErrors = ready.flatMap((r) => r.errors);
 	if (connectErrors.length > 0) throw new Error(`${target.name}: receivers failed to connect: ${connectErrors.join('; ')}`);
-	const senderUrls = target.senderUrls ?? [target.senderUrl];
 	const senders: ChatClient[] = [];
 	if (options.senderPerRoom) {
 		for (const [index, room] of rooms.entries()) {
-			const client = await connectClient(target.protocol, senderUrls[index % senderUrls.length]!, target.tokenFor(room.members[0]!));
+			const client = await connectClient(target.protocol, senderUrlOf(index), target.tokenFor(room.members[0]!));
 			await client.join(room.group);
 			senders.push(client);
 		}
@@ -179,7 +183,11 @@ export async function runRate(
 	const storedAfter = target.storedMessages ? await target.storedMessages() : null;
 
 	const latency = latencyHistogram();
-	for (const report of reports) mergeEncoded(latency, report.histogram);
+	const crossInstance = latencyHistogram();
+	for (const report of reports) {
+		mergeEncoded(latency, report.histogram);
+		mergeEncoded(crossInstance, report.crossHistogram);
+	}
 	const received = reports.reduce((sum, r) => sum + r.received, 0);
 	const expectedDeliveries = rooms.reduce((sum, room) => sum + (perRoom.get(room.group) ?? 0) * room.members.length, 0);
 	const errors = Object.values(errorCodes).reduce((a, b) => a + b, 0);
@@ -197,6 +205,7 @@ export async function runRate(
 		persistedPerS: storedBefore === null || storedAfter === null ? null : round((storedAfter - storedBefore) / (sendingMs / 1000)),
 		deliveriesPerS: round(received / (sendingMs / 1000)),
 		latency: summarize(latency),
+		crossInstance: summarize(crossInstance),
 		ack: summarize(ackHistogram),
 		serverCpuPercent: round(serverBefore.reduce((sum, before, i) => sum + cpuPercent(before, serverAfter[i]!), 0)),
 		serverCpuMsPerMessage:

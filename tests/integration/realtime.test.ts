@@ -176,8 +176,10 @@ describe('chat over the socket', () => {
 
 		const a = track(await connectAs(alice));
 		await call(a, 'group:join', { group: group.id });
+		// Listening before the send: the push may reach alice before bob's ack reaches bob.
+		const mention = nextEvent(a, 'notification:new');
 		const message = await call(b, 'message:send', { group: group.id, body: `hey <@${alice.id}>`, client_id: 'm-1' });
-		const notification = await nextEvent(a, 'notification:new');
+		const notification = await mention;
 		expect(notification).toMatchObject({ type: 'message_mention', recipient: alice.id, actor: bob.id });
 		const receipt = nextEvent(b, 'receipt:update');
 		const marker = await call(a, 'receipt:read', { group: group.id, message: message.data.id });
