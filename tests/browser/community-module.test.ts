@@ -95,6 +95,12 @@ describe('the Community module in the admin app', () => {
 			await expect(reported.textContent()).resolves.toContain('Advertising');
 			await shot(page, 'community-queue');
 
+			// A report made while the queue is open appears without a reload: pushed over the socket, not polled
+			// (the module's fallback refresh runs only while its socket is down, and once a minute).
+			const chat = await carol!.api.ok('POST', '/items/community_messages', { group: group.id, body: 'Buy followers now' });
+			await bob!.api.ok('POST', '/community/reports', { message: chat.id, reason: 'spam' });
+			await page.locator('[data-test="reported-item"]', { hasText: 'Buy followers' }).waitFor({ timeout: 20_000 });
+
 			await pending.locator('input.note').fill('Good question: welcome!');
 			await pending.getByRole('button', { name: 'Approve' }).click();
 			await page.getByRole('status').filter({ hasText: 'Post approved' }).waitFor();

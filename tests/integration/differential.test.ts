@@ -255,12 +255,14 @@ async function valueContext(world: World): Promise<ValueContext> {
 		enrollments: `filter[course][_eq]=${world.ids.courseB}`,
 		community_groups: `filter[id][_eq]=${world.ids.groupB}`,
 		community_post_reactions: `filter[post][group][_eq]=${world.ids.groupB}`,
+		community_message_reactions: `filter[message][group][_eq]=${world.ids.groupB}`,
 	};
 	const aFilter: Record<string, string> = {
 		courses: `filter[id][_eq]=${world.ids.courseA}`,
 		enrollments: `filter[user][_eq]=${PEOPLE.student.id}`,
 		community_groups: `filter[id][_eq]=${world.ids.groupA}`,
 		community_post_reactions: `filter[user][_eq]=${PEOPLE.student.id}`,
+		community_message_reactions: `filter[user][_eq]=${PEOPLE.student.id}`,
 		community_notifications: `filter[recipient][_eq]=${PEOPLE.student.id}`,
 		community_reports: `filter[reporter][_eq]=${PEOPLE.student.id}`,
 	};

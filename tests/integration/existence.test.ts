@@ -273,6 +273,20 @@ const cases: ExistenceCase[] = [
 		unseen: messagesHiddenFromAlice,
 		expected: INVALID_REFERENCE,
 	},
+	{
+		name: 'POST /community/groups/:id/unread',
+		caller: asAlice,
+		send: (api, id) => api.post(`/community/groups/${id}/unread`, { message: row.messageA }),
+		unseen: () => [row.groupB!],
+		expected: FORBIDDEN,
+	},
+	{
+		name: 'POST /community/groups/:id/unread { message }',
+		caller: asAlice,
+		send: (api, id) => api.post(`/community/groups/${row.groupA}/unread`, { message: id }),
+		unseen: messagesHiddenFromAlice,
+		expected: INVALID_REFERENCE,
+	},
 	// Joining keeps the chain's first answer for a course you are not in; a missing group answers the same.
 	{
 		name: 'POST /community/groups/:id/join',
@@ -350,6 +364,8 @@ describe('an id the caller cannot see answers exactly like one that does not exi
 			await same('message:send', (group) => ({ group, body: 'b', client_id: unique('s') }), [row.groupB!], 'FORBIDDEN');
 			await same('receipt:read', (group) => ({ group, message: row.messageA }), [row.groupB!], 'FORBIDDEN');
 			await same('receipt:read', (message) => ({ group: row.groupA, message }), messagesHiddenFromAlice(), 'INVALID_REFERENCE');
+			await same('marker:unread', (group) => ({ group, message: row.messageA }), [row.groupB!], 'FORBIDDEN');
+			await same('marker:unread', (message) => ({ group: row.groupA, message }), messagesHiddenFromAlice(), 'INVALID_REFERENCE');
 			await same('message:report', (message) => ({ message, reason: 'spam' }), messagesHiddenFromAlice(), 'FORBIDDEN');
 			await same('message:edit', (message) => ({ message, body: 'x' }), messagesHiddenFromAlice(), 'FORBIDDEN');
 			await same('message:delete', (message) => ({ message }), messagesHiddenFromAlice(), 'FORBIDDEN');
@@ -368,6 +384,7 @@ describe('ids of the wrong type or out of range answer 4xx, never 500', () => {
 		['POST', '/community/groups/:id/join'],
 		['POST', '/community/groups/:id/leave'],
 		['POST', '/community/groups/:id/read', { message: 1 }],
+		['POST', '/community/groups/:id/unread', { message: 1 }],
 		['POST', '/community/posts/:id/approve'],
 		['POST', '/community/posts/:id/reject'],
 		['POST', '/community/posts/:id/pin'],
@@ -415,6 +432,7 @@ describe('ids of the wrong type or out of range answer 4xx, never 500', () => {
 		['POST', '/community/reports { post }', (post) => ({ post, reason: 'spam' })],
 		['POST', '/community/reports { message }', (message) => ({ message, reason: 'spam' })],
 		['POST', '/community/groups/:groupA/read { message }', (message) => ({ message })],
+		['POST', '/community/groups/:groupA/unread { message }', (message) => ({ message })],
 		['POST', '/community/notifications/read { ids }', (id) => ({ ids: [id] })],
 	];
 
@@ -438,6 +456,7 @@ describe('ids of the wrong type or out of range answer 4xx, never 500', () => {
 				['message:delete', (message) => ({ message })],
 				['message:report', (message) => ({ message, reason: 'spam' })],
 				['receipt:read', (message) => ({ group: row.groupA, message })],
+				['marker:unread', (message) => ({ group: row.groupA, message })],
 			];
 			for (const [event, payload] of events)
 				for (const bad of MALFORMED_BODY_IDS) {

@@ -73,6 +73,27 @@ describe('participation report', () => {
 		}
 	});
 
+	it('counts a view and a message of the same course day as one active day, in the course’s zone', async () => {
+		// UTC+14: for most of a UTC day the course's calendar day is already the next one.
+		const zone = 'Pacific/Kiritimati';
+		const { group, instructor, students } = await communityFixture({ students: 1, group: { timezone: zone } });
+		const student = students[0]!;
+		const courseDay = () => new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date());
+		const thread = await instructor.api.ok('POST', '/items/community_posts', { group: group.id, title: 'Q', body: 'question' });
+		const before = courseDay();
+		await student.api.ok('POST', `/community/posts/${thread.id}/view`);
+		await student.api.ok('POST', '/items/community_messages', { group: group.id, body: 'hi' });
+		const after = courseDay();
+
+		const admin = await asAdmin();
+		const [view] = await admin.ok('GET', `/items/community_post_views?filter[post][_eq]=${thread.id}&filter[user][_eq]=${student.id}`);
+		expect([before, after]).toContain(String(view.day).slice(0, 10));
+		const report = await instructor.api.ok('GET', `/community/groups/${group.id}/participation?from=${before}&to=${after}`);
+		expect(report.timezone).toBe(zone);
+		// The view's day and the message's moment fall on the same course day (unless that day ended in between).
+		expect(report.students[0]).toMatchObject({ messages: 1, posts_viewed: 1, active_days: before === after ? 1 : 2 });
+	});
+
 	it('refuses bad ranges and formats', async () => {
 		const { group, instructor } = await communityFixture({ students: 0 });
 		for (const [query, status, code] of [

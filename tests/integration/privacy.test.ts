@@ -14,6 +14,7 @@ const COMMUNITY_COLLECTIONS = [
 	'community_posts',
 	'community_post_reactions',
 	'community_post_views',
+	'community_message_reactions',
 	'community_messages',
 	'community_message_receipts',
 	'community_notifications',
@@ -177,10 +178,17 @@ describe('erasure on request', () => {
 		const second = await message(alice, group, `More ${secret}`);
 		await bob.api.ok('POST', '/community/reports', { message: second.id, reason: 'other', note: `she wrote ${secret}` });
 		await alice.api.ok('POST', '/community/reports', { message: bobs.id, reason: 'spam', note: `report by ${secret}` });
+		await alice.api.ok('POST', '/items/community_message_reactions', { message: bobs.id, emoji: '🎉' });
 
 		const erased = await admin.ok('POST', `/community/users/${alice.id}/erase`, {});
 		expect(erased.pseudonym).toMatch(PSEUDONYM);
-		expect(erased.counts).toMatchObject({ messages_erased: 2, posts_erased: 2, reactions_removed: 1, memberships_removed: 1 });
+		expect(erased.counts).toMatchObject({
+			messages_erased: 2,
+			posts_erased: 2,
+			reactions_removed: 1,
+			message_reactions_removed: 1,
+			memberships_removed: 1,
+		});
 		const trace = (value: unknown) => {
 			const text = JSON.stringify(value);
 			return text.includes(secret) || text.includes(`<@${alice.id}>`);
@@ -259,6 +267,7 @@ describe('export on request', () => {
 		await alice.api.ok('POST', `/community/posts/${bobReply.id}/view`);
 		const mine = await message(alice, group, 'hello, world, "quoted"', { client_id: 'alice:1' });
 		const bobs = await message(bob, group, `${bobWords} to <@${alice.id}>`);
+		await alice.api.ok('POST', '/items/community_message_reactions', { message: bobs.id, emoji: '👍' });
 		await alice.api.ok('POST', `/community/groups/${group.id}/read`, { message: bobs.id });
 		await alice.api.ok('POST', '/community/reports', { message: bobs.id, reason: 'off_topic', note: 'not about the course' });
 		await bob.api.ok('POST', '/community/reports', { message: mine.id, reason: 'spam', note: bobWords });
@@ -271,6 +280,7 @@ describe('export on request', () => {
 			posts: ['community_posts', 'author'],
 			messages: ['community_messages', 'sender'],
 			reactions: ['community_post_reactions', 'user'],
+			message_reactions: ['community_message_reactions', 'user'],
 			post_views: ['community_post_views', 'user'],
 			reports: ['community_reports', 'reporter'],
 			notifications: ['community_notifications', 'recipient'],

@@ -68,6 +68,12 @@ describe('reads through plain Directus REST', () => {
 		).id;
 		row.messageA = (await admin.ok('POST', '/items/community_messages', { group: groupA.id, sender: student.id, body: 'hi A' })).id;
 		row.messageB = (await admin.ok('POST', '/items/community_messages', { group: groupB.id, sender: outsider.id, body: 'hi B' })).id;
+		row.messageReactionA = (
+			await admin.ok('POST', '/items/community_message_reactions', { message: row.messageA, user: student.id, emoji: '👍' })
+		).id;
+		row.messageReactionB = (
+			await admin.ok('POST', '/items/community_message_reactions', { message: row.messageB, user: outsider.id, emoji: '🎉' })
+		).id;
 		row.receiptA = (
 			await admin.ok('POST', '/items/community_message_receipts', {
 				group: groupA.id,
@@ -134,6 +140,8 @@ describe('reads through plain Directus REST', () => {
 	it('reactions, messages, read markers and notifications stay inside the group and the recipient', async () => {
 		expect(await list(student, 'community_post_reactions')).toEqual([row.reaction]);
 		expect(await list(student, 'community_messages')).toEqual([row.messageA]);
+		expect(await list(student, 'community_message_reactions')).toEqual([row.messageReactionA]);
+		expect(await list(outsider, 'community_message_reactions')).toEqual([row.messageReactionB]);
 		expect(await list(student, 'community_message_receipts')).toEqual([row.receiptA]);
 		expect(await list(student, 'community_notifications')).toEqual([row.notifyStudent]);
 		expect(await list(outsider, 'community_messages')).toEqual([row.messageB]);
@@ -149,6 +157,7 @@ describe('reads through plain Directus REST', () => {
 		for (const [collection, id] of [
 			['community_posts', row.postB],
 			['community_messages', row.messageB],
+			['community_message_reactions', row.messageReactionB],
 			['community_groups', row.groupB],
 			['community_notifications', row.notifyOutsider],
 			['community_message_receipts', row.receiptB],
@@ -181,6 +190,7 @@ describe('reads through plain Directus REST', () => {
 			'community_posts',
 			'community_post_reactions',
 			'community_messages',
+			'community_message_reactions',
 			'community_message_receipts',
 			'community_notifications',
 		]) {

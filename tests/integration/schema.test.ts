@@ -30,7 +30,7 @@ describe('the schema from snapshots/', () => {
 			).toContain(collection);
 		}
 		const communityCollections = collections.filter((c) => c.collection.startsWith('community_'));
-		expect(communityCollections.length).toBe(13);
+		expect(communityCollections.length).toBe(14);
 		for (const c of communityCollections) expect(c.meta.group, c.collection).toBe('community');
 	});
 
@@ -115,7 +115,7 @@ describe('the schema from snapshots/', () => {
 		const duplicateReaction = await admin.post('/items/community_post_reactions', { post: post.id, user: user.id, emoji: '👍' });
 		expect(duplicateReaction.body.errors[0].extensions.code).toBe('RECORD_NOT_UNIQUE');
 
-		const first = await admin.ok<{ seq: number }>('POST', '/items/community_messages', {
+		const first = await admin.ok<{ id: number; seq: number }>('POST', '/items/community_messages', {
 			group: group.id,
 			sender: user.id,
 			body: 'one',
@@ -123,6 +123,13 @@ describe('the schema from snapshots/', () => {
 			seq: 7,
 		});
 		expect(Number(first.seq)).toBe(1);
+		await admin.ok('POST', '/items/community_message_reactions', { message: first.id, user: user.id, emoji: '👍' });
+		const duplicateMessageReaction = await admin.post('/items/community_message_reactions', {
+			message: first.id,
+			user: user.id,
+			emoji: '👍',
+		});
+		expect(duplicateMessageReaction.body.errors[0].extensions.code).toBe('RECORD_NOT_UNIQUE');
 		const sameClientId = await admin.post('/items/community_messages', {
 			group: group.id,
 			sender: user.id,

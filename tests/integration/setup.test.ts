@@ -10,8 +10,12 @@ describe('directus community setup', () => {
 		expect(report.schema.map((s) => s.changed)).toEqual([false, false]);
 		expect(report.access).toEqual({ created: [], updated: [] });
 		expect(report.app).toEqual([]);
-		// Every composite index, then the search index (nothing new to make on a second run).
-		expect(report.indexes).toEqual([...COMPOSITE_INDEXES.map((index) => index.name), expect.stringMatching(/^search: /)]);
+		// Every composite index, then the search index (nothing new to make on a second run), then the change cursor's triggers.
+		expect(report.indexes).toEqual([
+			...COMPOSITE_INDEXES.map((index) => index.name),
+			expect.stringMatching(/^search: /),
+			expect.stringMatching(/^change cursor: /),
+		]);
 		expect(report.groups).toEqual([]);
 	});
 

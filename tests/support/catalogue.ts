@@ -19,6 +19,7 @@ export const COLLECTIONS = [
 	'community_posts',
 	'community_post_reactions',
 	'community_messages',
+	'community_message_reactions',
 	'community_message_receipts',
 	'community_notifications',
 	'community_reports',

@@ -198,6 +198,12 @@ class Script {
 		await this.settle(notifications, `reaction ${emoji} on ${post}`);
 	}
 
+	/** A reaction on a chat message, through Directus's items (no notification). */
+	async reactToMessage(who: PersonKey, message: number, emoji: string): Promise<number> {
+		const row = await this.write<{ id: number }>(who, 'POST', '/items/community_message_reactions', { message, emoji });
+		return Number(row.id);
+	}
+
 	async report(who: PersonKey, target: { post: number } | { message: number }, reason: string, notifications: number): Promise<number> {
 		const row = await this.write<{ id: number }>(who, 'POST', '/community/reports', { ...target, reason, note: `${reason} report` });
 		await this.settle(notifications, `report by ${who}`);
@@ -335,6 +341,7 @@ export async function buildSharedWorld(instance: DirectusInstance, variant: Worl
 
 	await s.react('student', rows['postA:welcome'], '👍', 1);
 	await s.react('ann', rows['postA:question'], '❤️', 1);
+	rows['msgReactionA'] = await s.reactToMessage('student', rows['msgA:1'], '👍');
 	rows['reportA'] = await s.report('student', { message: rows['msgA:3'] }, 'spam', 2);
 	await s.markRead('student', A, rows['msgA:4']);
 	await s.markRead('ann', A, rows['msgA:sentinel']);
@@ -346,6 +353,7 @@ export async function buildSharedWorld(instance: DirectusInstance, variant: Worl
 	rows['msgB:1'] = await s.message('b1', B, 'hi B', 'b1-1', 0);
 	rows['msgB:2'] = await s.message('b2', B, 'B chat', 'b2-1', 0);
 	await s.react('b2', rows['postB:welcome'], '👍', 1);
+	rows['msgReactionB'] = await s.reactToMessage('b2', rows['msgB:1'], '🎉');
 	rows['reportB'] = await s.report('b2', { message: rows['msgB:1'] }, 'off_topic', 1);
 	await s.markRead('b1', B, rows['msgB:2']);
 
@@ -391,6 +399,8 @@ export async function writeBExtras(world: World): Promise<void> {
 
 	await s.react('b1', rows['postB:secret'], '🎉', 1);
 	await s.react('b2', rows['postB:secret'], '😮', 1);
+	rows['msgReactionB:secret'] = await s.reactToMessage('b1', rows['msgB:secret1'], '❤️');
+	event('community_message_reactions', 'create', rows['msgReactionB:secret']);
 	rows['reportB:secret-msg'] = await s.report('b1', { message: rows['msgB:secret2'] }, 'harassment', 1);
 	event('community_reports', 'create', rows['reportB:secret-msg']);
 	rows['reportB:secret-post'] = await s.report('b2', { post: rows['postB:secret'] }, 'other', 1);

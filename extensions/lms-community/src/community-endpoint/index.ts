@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { defineEndpoint } from '@directus/extensions-sdk';
 import type { Accountability } from '@directus/types';
 import type { Request, RequestHandler, Response } from 'express';
-import { markNotificationsRead, markRead, myGroups } from '../lib/community/chat.js';
+import { markNotificationsRead, markRead, markUnread, myGroups } from '../lib/community/chat.js';
 import { joinGroup, leaveGroup } from '../lib/community/membership.js';
 import { messagesAround } from '../lib/community/message-context.js';
 import { participationReport } from '../lib/community/participation.js';
@@ -94,6 +94,17 @@ export default defineEndpoint({
 				const marker = await markRead(context, caller, idParam(req), parseInput(ReadMarkerInput, body(req)).message);
 				// The same receipt as the socket's receipt:read: the room sees the member's read marker move.
 				useBus()?.receiptUpdated(marker, caller.userId);
+				useBus()?.markerUpdated(marker, caller.userId);
+				return marker;
+			}),
+		);
+		router.post(
+			'/groups/:id/unread',
+			route(async (req) => {
+				const caller = requireUser(req.accountability);
+				const marker = await markUnread(context, caller, idParam(req), parseInput(ReadMarkerInput, body(req)).message);
+				// Only the member's own devices hear of it: "read by" for the others does not move back.
+				useBus()?.markerUpdated(marker, caller.userId);
 				return marker;
 			}),
 		);

@@ -20,7 +20,9 @@ import { handleGroupUpdate, handleMemberUpdate } from '../lib/rules/member-rules
 import { handleMessageCreate, handleMessageUpdate } from '../lib/rules/message-rules.js';
 import { handlePostCreate, handlePostUpdate } from '../lib/rules/post-rules.js';
 import { handleReportCreate } from '../lib/rules/report-rules.js';
+import { handleMessageReactionCreate, handleMessageReactionDelete } from '../lib/rules/reaction-rules.js';
 import { afterReportCreated } from '../lib/community/reports.js';
+import { QUEUE_ACTIONS, queueChangesOf, type ItemAction } from '../lib/community/moderation-feed.js';
 import { onAction } from '../lib/community/after-commit.js';
 import { surviveDirectusRedisOutages } from '../lib/errors/redis-outage.js';
 import { answerUnavailable } from '../lib/errors/unavailable.js';
@@ -30,6 +32,8 @@ import { readRealtimeConfig } from '../lib/realtime/config.js';
 import { createRealtimeServer } from '../lib/realtime/server.js';
 import { setRealtime, useBus, useRealtime } from '../lib/realtime/use-realtime.js';
 import { ANNOUNCED_BY_COMMUNITY, loadCoreAnnouncer } from '../lib/community/core-events.js';
+import { ensureChangeCursor } from '../lib/setup/change-cursor.js';
+import { stepAsideForSchemaChanges } from '../lib/setup/schema-route-guard.js';
 import { registerCommunityCli } from '../lib/setup/cli.js';
 import { ensureSearchIndexes, isPostgres, SEARCH_INDEX_TABLES } from '../lib/setup/search-index.js';
 import { closeHealthProbes } from '../lib/ops/health.js';
@@ -48,6 +52,8 @@ import { installEmailTemplates } from '../lib/delivery/templates.js';
 type Payload = Record<string, unknown>;
 /** The collections the search index follows with triggers (setup/search-index.ts). */
 const INDEXED_COLLECTIONS: readonly string[] = ['community_posts', 'community_messages'];
+/** The collections whose triggers number chat changes (setup/change-cursor.ts). */
+const CHANGE_CURSOR_COLLECTIONS: readonly string[] = ['community_messages', 'community_message_reactions'];
 
 /** An env value that Directus reads as a list: an array, or comma-separated text. */
 const listOf = (value: unknown): string[] =>
@@ -64,13 +70,16 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	// The search index's tables (SQLite FTS5 and its shadow tables) belong to the database, not to Directus:
 	// its schema, the admin app and the licence's collection count leave them out (setup/search-index.ts).
 	env['DB_EXCLUDE_TABLES'] = [...listOf(env['DB_EXCLUDE_TABLES']), ...SEARCH_INDEX_TABLES];
-	// On SQLite, dropping or changing a column rebuilds the table, and its search triggers go with it: an admin's
-	// schema change to posts or messages in the admin app puts them back at once, not at the next setup.
+	// On SQLite, dropping or changing a column rebuilds the table, and its triggers (search, change cursor) go with
+	// it: an admin's schema change to posts, messages or reactions in the admin app puts them back at once, not at the next setup.
 	for (const event of ['fields.create', 'fields.update', 'fields.delete', 'relations.create', 'relations.update', 'relations.delete'])
 		action(event, ({ collection, payload }) => {
 			const changed = collection ?? (payload as { collection?: unknown } | undefined)?.collection;
-			if (!isPostgres(context.database) && (changed === undefined || INDEXED_COLLECTIONS.includes(String(changed))))
+			if (isPostgres(context.database)) return;
+			if (changed === undefined || INDEXED_COLLECTIONS.includes(String(changed)))
 				background('search index after a schema change', ensureSearchIndexes(context.database));
+			if (changed === undefined || CHANGE_CURSOR_COLLECTIONS.includes(String(changed)))
+				background('change cursor after a schema change', ensureChangeCursor(context.database));
 		});
 
 	init('cli.before', ({ program }) => {
@@ -105,6 +114,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 					},
 				}),
 			);
+		if (!isPostgres(context.database)) app.use(stepAsideForSchemaChanges(context.database, background));
 		app.use(limitCommunityWrites(writeLimits));
 		app.post('/items/community_messages', idempotentMessageCreate(context));
 	});
@@ -140,6 +150,17 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	filter<Payload>('community_messages.items.update', async (payload, { keys }, eventContext) =>
 		spend('edit', eventContext, await handleMessageUpdate(payload, keys, eventContext)),
 	);
+	filter<Payload>('community_message_reactions.items.create', async (payload, _meta, eventContext) =>
+		spend('reaction', eventContext, await handleMessageReactionCreate(payload, eventContext)),
+	);
+	// The delete action gets the keys only: the messages of the removed reactions are noted here for it.
+	const removedReactions = new Map<string, number>();
+	filter<Array<string | number>>('community_message_reactions.items.delete', async (keys, _meta, eventContext) => {
+		const removed = await handleMessageReactionDelete(keys, eventContext);
+		await spend('reaction', eventContext, keys);
+		for (const reaction of removed) removedReactions.set(String(reaction.id), reaction.message);
+		return keys;
+	});
 	filter<Payload>('community_members.items.update', (payload, { keys }, eventContext) => handleMemberUpdate(payload, keys, eventContext));
 	filter<Payload>('community_groups.items.update', (payload, { keys }, eventContext) => handleGroupUpdate(payload, keys, eventContext));
 	filter<Payload>('community_reports.items.create', async (payload, _meta, eventContext) =>
@@ -169,7 +190,27 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	action('community_messages.items.update', ({ keys }) => {
 		for (const key of keys) background('message broadcast', useBus()?.messageChanged(key) ?? Promise.resolve());
 	});
+	action('community_message_reactions.items.create', ({ payload }) =>
+		background('reaction broadcast', useBus()?.reactionsChanged(Number(payload['message'])) ?? Promise.resolve()),
+	);
+	action('community_message_reactions.items.delete', ({ keys }) => {
+		const messages = new Set<number>();
+		for (const key of keys as Array<string | number>) {
+			const message = removedReactions.get(String(key));
+			removedReactions.delete(String(key));
+			if (message !== undefined) messages.add(message);
+		}
+		for (const message of messages) background('reaction broadcast', useBus()?.reactionsChanged(message) ?? Promise.resolve());
+	});
 	action('community_reports.items.create', ({ key }) => background('report review', afterReportCreated(context, key)));
+	// The moderation queue's live changes (`moderation:queue`), whichever path wrote them.
+	for (const event of QUEUE_ACTIONS)
+		action(event, (meta) =>
+			background(
+				'moderation queue feed',
+				queueChangesOf(context.database, event, meta as ItemAction).then((changes) => useBus()?.moderationQueueChanged(changes)),
+			),
+		);
 	action('community_notifications.items.create', ({ key, origin }) => {
 		if (origin !== ANNOUNCED_BY_COMMUNITY) background('notification push', useBus()?.notificationCreated(key) ?? Promise.resolve());
 	});

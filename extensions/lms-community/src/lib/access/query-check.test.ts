@@ -44,6 +44,7 @@ describe('checkReadQuery on a guarded collection', () => {
 			'reply_to',
 			'client_id',
 			'seq',
+			'change_seq',
 			'edited_at',
 			'deleted_at',
 			'hidden_at',

@@ -11,6 +11,7 @@ export const SCOPED_COLLECTIONS = [
 	'community_posts',
 	'community_post_reactions',
 	'community_messages',
+	'community_message_reactions',
 	'community_message_receipts',
 	'community_notifications',
 	'community_reports',
@@ -44,6 +45,8 @@ export function readFilterFor(collection: ScopedCollection, scope: AccessScope):
 			return inMyGroups;
 		case 'community_messages':
 			return visibleMessages(scope);
+		case 'community_message_reactions':
+			return throughRelation('message', visibleMessages(scope));
 		case 'community_posts':
 			return visiblePosts(scope);
 		case 'community_post_reactions':

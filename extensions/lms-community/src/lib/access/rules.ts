@@ -40,7 +40,7 @@ const readAll = (collection: string): PermissionRule => ({ collection, action: '
 
 /**
  * Writes open to members through plain REST; the bundle's hooks decide who may write what (src/lib/rules/).
- * Everything else (joining, moderation, reactions, views, read markers) goes through /community endpoints.
+ * Everything else (joining, moderation, post reactions, views, read markers) goes through /community endpoints.
  */
 const WRITES: PermissionRule[] = [
 	{ collection: 'community_posts', action: 'create' },
@@ -50,6 +50,8 @@ const WRITES: PermissionRule[] = [
 	{ collection: 'community_members', action: 'update' },
 	{ collection: 'community_groups', action: 'update' },
 	{ collection: 'community_reports', action: 'create' },
+	{ collection: 'community_message_reactions', action: 'create' },
+	{ collection: 'community_message_reactions', action: 'delete' },
 ];
 
 export const MEMBER_POLICY: PolicyDefinition = {

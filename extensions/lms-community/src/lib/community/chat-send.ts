@@ -3,7 +3,7 @@ import { extractMentions } from '../domain/text.js';
 import { isUniqueViolation } from '../errors/database.js';
 import { ForbiddenError } from '../errors/index.js';
 import type { MessageRow } from '../rules/facts.js';
-import { assertSlowModeAllows, decideSend, loadSendFacts, takeNextSeq, type SendInput } from '../rules/message-send.js';
+import { assertSlowModeAllows, decideSend, loadSendFacts, takeNextSeq, type SendFacts, type SendInput } from '../rules/message-send.js';
 import { deliverable, type NotifyPreference } from '../rules/notifications.js';
 
 /**
@@ -11,7 +11,7 @@ import { deliverable, type NotifyPreference } from '../rules/notifications.js';
  * write in as few statements as the database allows, the returned rows serving the ack, the broadcast and the
  * notification pushes without re-reads. On PostgreSQL a plain message is two statements: the facts, then one
  * `UPDATE … RETURNING` feeding an `INSERT … RETURNING` (atomic, and the group's row lock orders commits by seq).
- * Mentions and slow mode take a transaction: notifications commit with their message; slow mode reads under the lock.
+ * Mentions, replies and slow mode take a transaction: notifications commit with their message; slow mode reads under the lock.
  */
 
 export type StoredRow = Record<string, unknown>;
@@ -20,7 +20,7 @@ export interface ChatSent {
 	message: StoredRow & MessageRow;
 	/** false when this sender's message with this client_id existed already (a retry gets the original). */
 	created: boolean;
-	/** The mention notifications stored with the message. */
+	/** The mention and reply notifications stored with the message. */
 	notifications: StoredRow[];
 }
 
@@ -40,7 +40,13 @@ export async function sendChatMessage(deps: ChatSendDeps, userId: string, input:
 	await deps.spend(userId);
 
 	const mentioned = extractMentions(body).filter((user) => user !== userId);
-	const recipients = mentioned.length > 0 ? await mentionRecipients(knex, context.group.id, userId, mentioned) : [];
+	const drafts = [
+		...(mentioned.length > 0 ? await mentionRecipients(knex, context.group.id, userId, mentioned) : []).map((recipient) => ({
+			recipient,
+			type: 'message_mention' as const,
+		})),
+		...replyRecipient(facts.replyTo, userId, input.group, mentioned).map((recipient) => ({ recipient, type: 'message_reply' as const })),
+	];
 	const message = {
 		group: input.group,
 		sender: userId,
@@ -50,25 +56,24 @@ export async function sendChatMessage(deps: ChatSendDeps, userId: string, input:
 		date_created: new Date(),
 	};
 	try {
-		if (isPostgres(knex) && slowModeSeconds === 0 && recipients.length === 0)
+		if (isPostgres(knex) && slowModeSeconds === 0 && drafts.length === 0)
 			return { message: await insertInOneStatement(knex, message), created: true, notifications: [] };
 		return await knex.transaction(async (trx) => {
-			const seq = await takeNextSeq(trx, input.group);
+			const numbers = await takeNextSeq(trx, input.group);
 			await assertSlowModeAllows(trx, input.group, userId, slowModeSeconds);
 			const [stored] = await trx('community_messages')
-				.insert({ ...message, seq })
+				.insert({ ...message, ...numbers })
 				.returning('*');
 			const row = stored as StoredRow & MessageRow;
 			const notifications =
-				recipients.length === 0
+				drafts.length === 0
 					? []
 					: await trx('community_notifications')
 							.insert(
-								recipients.map((recipient) => ({
-									recipient,
+								drafts.map((draft) => ({
+									...draft,
 									actor: userId,
 									group: input.group,
-									type: 'message_mention',
 									message: row.id,
 									date_created: message.date_created,
 								})),
@@ -91,21 +96,27 @@ async function readMessage(knex: Knex, id: number): Promise<StoredRow & MessageR
 	return knex('community_messages').where({ id }).first();
 }
 
-/** The `seq` and the row in one atomic statement: a failed insert takes its `seq` back with it (no gaps). */
+/**
+ * The `seq`, the change number and the row in one atomic statement: a failed insert takes its numbers back
+ * with it (no gaps).
+ */
 async function insertInOneStatement(
 	knex: Knex,
 	message: { group: number; sender: string; body: string; reply_to: number | null; client_id: string; date_created: Date },
 ): Promise<StoredRow & MessageRow> {
 	const result = await knex.raw(
-		`with next as (update ?? set ?? = ?? + 1 where ?? = ? returning ??)
-		insert into ?? (??, ??, ??, ??, ??, ??, ??) select ?, ?, ?, ?, ?, next.??, ? from next returning *`,
+		`with next as (update ?? set ?? = ?? + 1, ?? = ?? + 1 where ?? = ? returning ??, ??)
+		insert into ?? (??, ??, ??, ??, ??, ??, ??, ??) select ?, ?, ?, ?, ?, next.??, next.??, ? from next returning *`,
 		[
 			'community_groups',
 			'last_seq',
 			'last_seq',
+			'last_change_seq',
+			'last_change_seq',
 			'id',
 			message.group,
 			'last_seq',
+			'last_change_seq',
 			'community_messages',
 			'group',
 			'sender',
@@ -113,6 +124,7 @@ async function insertInOneStatement(
 			'reply_to',
 			'client_id',
 			'seq',
+			'change_seq',
 			'date_created',
 			message.group,
 			message.sender,
@@ -120,6 +132,7 @@ async function insertInOneStatement(
 			message.reply_to,
 			message.client_id,
 			'last_seq',
+			'last_change_seq',
 			message.date_created,
 		],
 	);
@@ -127,6 +140,19 @@ async function insertInOneStatement(
 	// The group went away after the facts were read: answered like a group that never existed.
 	if (!row) throw new ForbiddenError();
 	return row;
+}
+
+/**
+ * The replied-to sender, told of the reply as notifyAsSystem would choose (from the membership the send's facts
+ * read, no statement of its own): not the sender themself, not someone who no longer reads the group, as their
+ * preference says; not when the message mentions them already (the mention tells them).
+ */
+function replyRecipient(replyTo: SendFacts['replyTo'], actor: string, group: number, mentioned: string[]): string[] {
+	const recipient = replyTo?.sender;
+	if (!recipient || mentioned.includes(recipient)) return [];
+	const member = replyTo.senderMember;
+	const preference = member && ['active', 'muted'].includes(member.status) ? member.notify : undefined;
+	return deliverable([{ recipient, actor, group, type: 'message_reply' }], () => preference).map((draft) => draft.recipient);
 }
 
 /** Mentioned people who read the group and want mentions, as notifyAsSystem would choose them. */

@@ -23,9 +23,27 @@ export async function unreadCount(knex: Knex, groupId: number, userId: string, a
 
 export interface ReadMarker {
 	group: number;
+	/** The receipt others see ("read by"): forward only. */
 	last_read_message: number | null;
 	last_read_seq: number;
+	/** The member's own marker: messages with a higher seq are unread for them (below last_read_seq after "mark unread"). */
+	unread_after_seq: number;
 	unread: number;
+}
+
+/** The member's own unread marker: `unread_after_seq` when they marked unread, else the receipt. */
+const ownMarker = (knex: Knex, receipts: string) =>
+	knex.raw('coalesce(??, ??, 0)', [`${receipts}.unread_after_seq`, `${receipts}.last_read_seq`]);
+
+/** The message a read or unread marker points at: one of this group's the caller may see. */
+async function markableMessage(knex: Knex, caller: { userId: string; admin: boolean }, groupId: number, messageId: number) {
+	const member = await loadVisibleGroup(knex, groupId, caller.userId, caller.admin);
+	assertCanRead(member);
+	const message = await facts.message(knex, messageId);
+	// A message hidden from the caller is referenced like one that does not exist.
+	if (!message || message.group !== groupId || !seesMessage(member, message, caller.userId))
+		throw new InvalidReferenceError({ reason: 'message: must be a message of this group' });
+	return message;
 }
 
 /**
@@ -39,20 +57,49 @@ export async function markRead(
 	messageId: number,
 ): Promise<ReadMarker> {
 	const knex = context.database;
-	const member = await loadVisibleGroup(knex, groupId, caller.userId, caller.admin);
-	assertCanRead(member);
-	const message = await facts.message(knex, messageId);
-	// A message hidden from the caller is referenced like one that does not exist.
-	if (!message || message.group !== groupId || !seesMessage(member, message, caller.userId))
-		throw new InvalidReferenceError({ reason: 'message: must be a message of this group' });
+	const message = await markableMessage(knex, caller, groupId, messageId);
 	const seq = Number(message.seq);
 	const table = 'community_message_receipts';
 	const newer = (column: string) =>
 		knex.raw(`CASE WHEN excluded.last_read_seq > ??.last_read_seq THEN excluded.?? ELSE ??.?? END`, [table, column, table, column]);
+	// A read moves the member's own marker forward too; once it reaches the receipt, the two are one again.
+	const ownAfterRead = knex.raw(
+		`CASE WHEN ??.unread_after_seq IS NULL OR excluded.last_read_seq >= ??.last_read_seq THEN NULL
+			WHEN excluded.last_read_seq > ??.unread_after_seq THEN excluded.last_read_seq ELSE ??.unread_after_seq END`,
+		[table, table, table, table],
+	);
 	await knex(table)
 		.insert({ group: groupId, user: caller.userId, last_read_message: message.id, last_read_seq: seq, read_at: nowIso() })
 		.onConflict(['group', 'user'])
-		.merge({ last_read_message: newer('last_read_message'), last_read_seq: newer('last_read_seq'), read_at: newer('read_at') });
+		.merge({
+			last_read_message: newer('last_read_message'),
+			last_read_seq: newer('last_read_seq'),
+			read_at: newer('read_at'),
+			unread_after_seq: ownAfterRead,
+		});
+	return readMarker(knex, groupId, caller.userId);
+}
+
+/**
+ * POST /community/groups/:id/unread { message }: moves the caller's own unread marker back to just before that
+ * message, on all their devices. The receipt others see ("read by") does not move: it stays forward only.
+ * A message that is already unread changes nothing (marking unread never marks anything read).
+ */
+export async function markUnread(
+	context: CommunityContext,
+	caller: { userId: string; admin: boolean },
+	groupId: number,
+	messageId: number,
+): Promise<ReadMarker> {
+	const knex = context.database;
+	const message = await markableMessage(knex, caller, groupId, messageId);
+	const before = Number(message.seq) - 1;
+	// One statement on the member's row: a concurrent read or unread from another device sees this one's result.
+	// No row yet means nothing was ever read: everything is unread already.
+	await knex('community_message_receipts')
+		.where({ group: groupId, user: caller.userId })
+		.andWhere(ownMarker(knex, 'community_message_receipts'), '>', before)
+		.update({ unread_after_seq: before });
 	return readMarker(knex, groupId, caller.userId);
 }
 
@@ -61,7 +108,7 @@ export async function readMarker(knex: Knex, groupId: number, userId: string): P
 	const unread = knex('community_messages as u')
 		.count('*')
 		.where('u.group', groupId)
-		.andWhere('u.seq', '>', knex.raw('coalesce(??, 0)', ['r.last_read_seq']))
+		.andWhere('u.seq', '>', ownMarker(knex, 'r'))
 		// A former member's messages (sender emptied) count too: `sender <> me` alone is unknown for them.
 		.andWhere((others) => others.whereNull('u.sender').orWhereNot('u.sender', userId))
 		.whereNull('u.deleted_at')
@@ -70,12 +117,14 @@ export async function readMarker(knex: Knex, groupId: number, userId: string): P
 	const row: Record<string, unknown> | undefined = await knex('community_groups as g')
 		.leftJoin('community_message_receipts as r', (join) => join.on('r.group', '=', 'g.id').andOn('r.user', '=', knex.raw('?', [userId])))
 		.where('g.id', groupId)
-		.first('r.last_read_message', 'r.last_read_seq', unread);
+		.first('r.last_read_message', 'r.last_read_seq', 'r.unread_after_seq', unread);
 	const lastReadMessage = row?.['last_read_message'];
+	const lastReadSeq = Number(row?.['last_read_seq'] ?? 0);
 	return {
 		group: groupId,
 		last_read_message: lastReadMessage === undefined || lastReadMessage === null ? null : Number(lastReadMessage),
-		last_read_seq: Number(row?.['last_read_seq'] ?? 0),
+		last_read_seq: lastReadSeq,
+		unread_after_seq: Number(row?.['unread_after_seq'] ?? lastReadSeq),
 		unread: Number(row?.['unread'] ?? 0),
 	};
 }
@@ -91,6 +140,8 @@ export interface MyGroup {
 	unread_messages: number;
 	unread_notifications: number;
 	last_read_seq: number;
+	/** Where the member's own unread messages start (below last_read_seq after "mark unread"). */
+	unread_after_seq: number;
 	last_message: {
 		id: number;
 		seq: number;
@@ -123,13 +174,14 @@ export async function myGroups(context: CommunityContext, userId: string): Promi
 			'm.role',
 			'm.status as member_status',
 			'r.last_read_seq',
+			knex.raw('coalesce(r.unread_after_seq, r.last_read_seq, 0) as unread_after_seq'),
 		);
 	if (rows.length === 0) return [];
 	const groupIds = rows.map((row) => row.id);
 
 	// One indexed range count per group, from the marker already loaded: the cost follows the unread messages,
 	// never the group's history (a join on the marker made PostgreSQL scan every message of the group).
-	const unread = await Promise.all(rows.map((row) => unreadCount(knex, row.id, userId, Number(row.last_read_seq ?? 0))));
+	const unread = await Promise.all(rows.map((row) => unreadCount(knex, row.id, userId, Number(row.unread_after_seq))));
 	const notifications: Array<{ group: number; count: number | string }> = await knex('community_notifications')
 		.where({ recipient: userId })
 		.whereNull('read_at')
@@ -170,6 +222,7 @@ export async function myGroups(context: CommunityContext, userId: string): Promi
 			unread_messages: unread[index]!,
 			unread_notifications: countOf(notifications, row.id),
 			last_read_seq: Number(row.last_read_seq ?? 0),
+			unread_after_seq: Number(row.unread_after_seq),
 			last_message: last
 				? {
 						id: Number(last.id),

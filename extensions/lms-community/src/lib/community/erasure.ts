@@ -158,6 +158,8 @@ export async function eraseUser(context: CommunityContext, caller: SignedInCalle
 			report_notes_removed: aboutErased.length,
 			mentions_scrubbed: Object.values(mentioned).reduce((sum, ids) => sum + ids.length, 0),
 			reactions_removed: reactions,
+			// Their messages' change cursor moves with each (setup/change-cursor.ts): clients drop the reactions on sync.
+			message_reactions_removed: await personRows(trx, PERSON_DATA.message_reactions, person).delete(),
 			post_views_removed: await personRows(trx, PERSON_DATA.post_views, person).delete(),
 			memberships_removed: memberships.length,
 			read_markers_removed: await personRows(trx, PERSON_DATA.read_markers, person).delete(),

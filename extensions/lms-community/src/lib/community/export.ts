@@ -43,6 +43,7 @@ const NUMBERS = new Set([
 	'reply_to',
 	'last_read_message',
 	'last_read_seq',
+	'unread_after_seq',
 	'view_count',
 	'reply_count',
 ]);

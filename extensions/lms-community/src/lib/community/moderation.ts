@@ -21,6 +21,18 @@ export interface ModeratedGroup {
 	report_threshold: number;
 }
 
+/** The memberships that moderate a group's queue (with the status `active`); admins besides. */
+const QUEUE_ROLES = ['instructor', 'moderator'];
+
+/** The users who moderate a group's queue (admins aside): who the queue's live changes go to. */
+export async function queueModeratorsOf(knex: Knex, group: number): Promise<string[]> {
+	return knex('community_members as m')
+		.join('community_groups as g', 'g.id', 'm.group')
+		.where({ 'm.group': group, 'm.status': 'active', 'g.status': 'active' })
+		.whereIn('m.role', QUEUE_ROLES)
+		.pluck('m.user');
+}
+
 /** Groups the caller moderates (active instructor or moderator membership); admins moderate every group. */
 export async function moderatedGroups(knex: Knex, caller: Caller): Promise<ModeratedGroup[]> {
 	const query = knex('community_groups as g')
@@ -32,10 +44,7 @@ export async function moderatedGroups(knex: Knex, caller: Caller): Promise<Moder
 	if (!caller.admin)
 		query.whereIn(
 			'g.id',
-			knex('community_members')
-				.select('group')
-				.where({ user: caller.userId, status: 'active' })
-				.whereIn('role', ['instructor', 'moderator']),
+			knex('community_members').select('group').where({ user: caller.userId, status: 'active' }).whereIn('role', QUEUE_ROLES),
 		);
 	const rows = await query;
 	return rows.map((row) => ({ ...row, id: Number(row.id), course: Number(row.course), report_threshold: Number(row.report_threshold) }));

@@ -1,4 +1,4 @@
-import { isTimeZone } from '../domain/course-rules.js';
+import { courseTimeZone } from '../domain/course-rules.js';
 import { COUNTERS, nextDay, startOfDayIn, summariseActivity, type Counter, type ParticipationRow } from '../domain/participation.js';
 import type { SignedInCaller } from '../rules/caller.js';
 import { timeOf } from '../rules/clock.js';
@@ -38,7 +38,7 @@ export async function participationReport(
 	const knex = context.database;
 	const member = await loadVisibleGroup(knex, groupId, caller.userId, caller.admin);
 	assertInstructor(member);
-	const timeZone = isTimeZone(member.group.timezone ?? '') ? member.group.timezone : 'UTC';
+	const timeZone = courseTimeZone(member.group.timezone);
 	const from = query.from ? startOfDayIn(query.from, timeZone).getTime() : null;
 	const to = query.to ? startOfDayIn(nextDay(query.to), timeZone).getTime() : null;
 	const inRange = (at: unknown) => {

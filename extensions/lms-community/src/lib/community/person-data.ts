@@ -56,6 +56,7 @@ export const PERSON_DATA = {
 		columns: ['id', 'group', 'seq', 'body', 'reply_to', 'client_id', 'edited_at', 'deleted_at', 'hidden_at', 'date_created'],
 	},
 	reactions: { table: 'community_post_reactions', owner: 'user', columns: ['id', 'post', 'emoji', 'date_created'] },
+	message_reactions: { table: 'community_message_reactions', owner: 'user', columns: ['id', 'message', 'emoji', 'date_created'] },
 	post_views: { table: 'community_post_views', owner: 'user', columns: ['id', 'post', 'day'] },
 	reports: {
 		table: 'community_reports',
@@ -70,7 +71,7 @@ export const PERSON_DATA = {
 	read_markers: {
 		table: 'community_message_receipts',
 		owner: 'user',
-		columns: ['id', 'group', 'last_read_message', 'last_read_seq', 'read_at'],
+		columns: ['id', 'group', 'last_read_message', 'last_read_seq', 'unread_after_seq', 'read_at'],
 	},
 } as const satisfies Record<PersonDataKindName, PersonDataKind>;
 

@@ -1,4 +1,5 @@
 import type { Accountability } from '@directus/types';
+import { courseTimeZone, dayIn } from '../domain/course-rules.js';
 import { isAllowedReaction, ALLOWED_REACTIONS } from '../domain/limits.js';
 import { extractMentions } from '../domain/text.js';
 import { InvalidPayloadError, InvalidStateError, ForbiddenError } from '../errors/index.js';
@@ -167,7 +168,9 @@ export async function recordView(
 	postId: number,
 ): Promise<number> {
 	const post = await readPostAs(context, accountability, postId);
-	const day = nowIso().slice(0, 10);
+	// The course's day, not the server's: the participation report counts views per day in the group's zone.
+	const group = await context.database('community_groups').where({ id: post.group }).first('timezone');
+	const day = dayIn(nowIso(), courseTimeZone(group?.timezone))!;
 	// One transaction: a parallel view of the same person waits on the unique row, then sees the count it made.
 	return context.database.transaction(async (trx) => {
 		const inserted = await trx('community_post_views')

@@ -87,7 +87,9 @@ async function hideAsSystem(context: CommunityContext, report: ReportRow): Promi
 			await (await asSystem('community_posts')).updateOne(post.id, { status: 'hidden', moderated_at: nowIso() }, emitAfterCommit);
 			return true;
 		}
-		const message = await trx('community_messages').where({ id: report.message }).forUpdate().first();
+		// NO KEY UPDATE, not UPDATE: a reply or reaction being stored meanwhile holds KEY SHARE on the message and the
+		// group's change lock (setup/change-cursor.ts); waiting for each other crosswise would deadlock.
+		const message = await trx('community_messages').where({ id: report.message }).forNoKeyUpdate().first();
 		if (!message || message.hidden_at || message.deleted_at) return false;
 		await (await asSystem('community_messages')).updateOne(message.id, { hidden_at: nowIso() }, emitAfterCommit);
 		return true;
@@ -159,7 +161,7 @@ export async function resolveReport(
 					emitAfterCommit,
 				);
 		} else {
-			const message = await trx('community_messages').where({ id: report.message }).forUpdate().first();
+			const message = await trx('community_messages').where({ id: report.message }).forNoKeyUpdate().first();
 			const update = messageUpdateAfter(message, input.action, now);
 			if (update) await asSystem('community_messages').updateOne(message.id, update, emitAfterCommit);
 		}

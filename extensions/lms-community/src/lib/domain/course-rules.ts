@@ -95,6 +95,11 @@ export function isTimeZone(value: string): boolean {
 	}
 }
 
+/** The zone a course's days are counted in: the group's IANA `timezone`, UTC when unset or unknown. */
+export function courseTimeZone(value: string | null | undefined): string {
+	return value && isTimeZone(value) ? value : 'UTC';
+}
+
 /** The calendar day (YYYY-MM-DD) of an instant in a time zone: what "active days" count. */
 export function dayIn(at: Timestamp, timeZone: string): string | null {
 	const time = timeOf(at);

@@ -18,6 +18,7 @@ export type Cadence = (typeof CADENCES)[number];
 const KIND_OF_TYPE: Record<string, Kind> = {
 	mention: 'mentions',
 	message_mention: 'mentions',
+	message_reply: 'replies',
 	post_reply: 'replies',
 	post_reaction: 'reactions',
 	post_pending: 'moderation',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { courseTimeZone } from './course-rules.js';
 import { csvCell, nextDay, participationCsv, startOfDayIn, summariseActivity, tookNoPart, type ParticipationRow } from './participation.js';
 
 describe('csvCell', () => {
@@ -32,6 +33,22 @@ describe('days in a time zone', () => {
 		);
 		expect(summary).toEqual({ first_activity: '2026-03-01T10:00:00.000Z', last_activity: '2026-03-01T23:30:00.000Z', active_days: 3 });
 		expect(summariseActivity({ moments: [], viewDays: [] }, 'UTC')).toEqual({ first_activity: null, last_activity: null, active_days: 0 });
+	});
+
+	it('counts days across a daylight-saving change in the course zone, not in UTC', () => {
+		// Berlin moves to summer time on 2026-03-29: 22:30Z is 23:30 local before, 00:30 the next day after.
+		const moments = ['2026-03-28T22:30:00Z', '2026-03-29T21:30:00Z', '2026-03-29T22:30:00Z'];
+		expect(summariseActivity({ moments, viewDays: ['2026-03-30'] }, 'Europe/Berlin').active_days).toBe(3);
+		expect(summariseActivity({ moments, viewDays: [] }, 'UTC').active_days).toBe(2);
+		expect(startOfDayIn('2026-03-30', 'Europe/Berlin').toISOString()).toBe('2026-03-29T22:00:00.000Z');
+		expect(startOfDayIn('2026-10-25', 'Europe/Berlin').toISOString()).toBe('2026-10-24T22:00:00.000Z');
+		expect(startOfDayIn('2026-10-26', 'Europe/Berlin').toISOString()).toBe('2026-10-25T23:00:00.000Z');
+	});
+
+	it('falls back to UTC for a course without a known zone', () => {
+		expect(courseTimeZone(null)).toBe('UTC');
+		expect(courseTimeZone('Mars/Olympus')).toBe('UTC');
+		expect(courseTimeZone('Europe/Berlin')).toBe('Europe/Berlin');
 	});
 });
 

@@ -28,7 +28,7 @@ export interface ParticipationRow {
 export const COUNTERS = ['threads_started', 'replies', 'messages', 'reactions_given', 'reactions_received', 'posts_viewed'] as const;
 export type Counter = (typeof COUNTERS)[number];
 
-/** A student's activity as moments; `views` are days already (views are stored per day). */
+/** A student's activity as moments; `viewDays` are days already (views are stored per day, in the course's zone). */
 export interface Activity {
 	moments: unknown[];
 	viewDays: string[];

@@ -9,6 +9,7 @@ export type Platform = (typeof PLATFORMS)[number];
 const DESCRIPTIONS: Record<string, (actor: string) => string> = {
 	mention: (actor) => `${actor} mentioned you`,
 	message_mention: (actor) => `${actor} mentioned you in the chat`,
+	message_reply: (actor) => `${actor} replied to you in the chat`,
 	post_reply: (actor) => `${actor} replied`,
 	post_reaction: (actor) => `${actor} reacted to your post`,
 	post_pending: () => 'A post is waiting for approval',

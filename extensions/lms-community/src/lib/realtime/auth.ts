@@ -3,7 +3,7 @@ import { ipInNetworks } from '@directus/utils/node';
 import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
 
-export type AuthFailure = 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'USER_INACTIVE' | 'SESSION_ENDED';
+export type AuthFailure = 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'USER_INACTIVE' | 'SESSION_ENDED' | 'ORIGIN_NOT_ALLOWED';
 
 export class SocketAuthError extends Error {
 	constructor(readonly code: AuthFailure) {
@@ -14,6 +14,7 @@ export class SocketAuthError extends Error {
 				TOKEN_EXPIRED: 'The access token has expired.',
 				USER_INACTIVE: 'This account is not active.',
 				SESSION_ENDED: 'The session of this token has ended (logged out or revoked): log in again.',
+				ORIGIN_NOT_ALLOWED: "A session cookie is accepted only from the admin app's own origin (PUBLIC_URL).",
 			}[code],
 		);
 	}

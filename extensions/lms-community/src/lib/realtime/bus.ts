@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
 import type { ReadMarker } from '../community/chat.js';
+import { queueModeratorsOf } from '../community/moderation.js';
+import type { QueueChange } from '../community/moderation-feed.js';
+import { readReactionState } from '../community/message-reactions.js';
 import type { Revocations } from './revocation.js';
-import { groupRoom, userRoom, type CommunityIo } from './types.js';
+import { groupRoom, moderatorRoom, MODERATION_ADMINS_ROOM, userRoom, type CommunityIo } from './types.js';
 import { toWireMessage, toWireNotification } from './wire.js';
 
 /**
@@ -14,11 +17,17 @@ export interface CommunityBus {
 	messageCreated(row: object): void;
 	/** A message edited, deleted or hidden: read once and broadcast as it is now. */
 	messageChanged(id: number | string): Promise<void>;
+	/** A message's reactions changed: its counts at its change number, read in one statement, to the group. */
+	reactionsChanged(message: number): Promise<void>;
 	/** A notification, as stored, to its recipient's sockets. */
 	notificationStored(row: Record<string, unknown>): void;
 	/** A notification by id (created through Directus's items): read once, then as notificationStored. */
 	notificationCreated(id: number | string): Promise<void>;
 	receiptUpdated(marker: ReadMarker, user: string): void;
+	/** A member's own marker moved (read or marked unread): their devices update their unread counts. */
+	markerUpdated(marker: ReadMarker, user: string): void;
+	/** Moderation queues changed: each change goes to its group's moderators and the admins who subscribed. */
+	moderationQueueChanged(changes: QueueChange[]): Promise<void>;
 	/** Retention purged or anonymised a group's messages up to `throughSeq`: clients drop their copies and sync again. */
 	historyChanged(group: number, throughSeq: number, action: 'purged' | 'anonymised'): void;
 	/** Users suspended, archived or deleted: their sockets end at once on every instance (`auth:revoked`). */
@@ -46,6 +55,13 @@ export function createSocketBus(io: CommunityIo, knex: Knex, revocations: Revoca
 			const event = row.deleted_at ? 'message:deleted' : row.hidden_at ? 'message:hidden' : 'message:updated';
 			io.to(groupRoom(row.group)).emit(event, toWireMessage(row, false));
 		},
+		async reactionsChanged(message) {
+			const state = await readReactionState(knex, message);
+			// A deleted or hidden message shows no reactions: its tombstone went out with its own event.
+			if (!state || state.concealed) return;
+			const { concealed: _concealed, ...reactions } = state;
+			io.to(groupRoom(state.group)).emit('message:reactions', reactions);
+		},
 		notificationStored(row) {
 			io.to(userRoom(String(row['recipient']))).emit('notification:new', toWireNotification(row));
 		},
@@ -60,6 +76,16 @@ export function createSocketBus(io: CommunityIo, knex: Knex, revocations: Revoca
 				last_read_message: marker.last_read_message,
 				last_read_seq: marker.last_read_seq,
 			});
+		},
+		markerUpdated(marker, user) {
+			io.to(userRoom(user)).emit('marker:update', marker);
+		},
+		async moderationQueueChanged(changes) {
+			for (const change of changes) {
+				// Who moderates is read now, not at subscription: a moderator demoted or removed since hears nothing more.
+				const moderators = await queueModeratorsOf(knex, change.group);
+				io.to([MODERATION_ADMINS_ROOM, ...moderators.map(moderatorRoom)]).emit('moderation:queue', change);
+			}
 		},
 		historyChanged(group, throughSeq, action) {
 			io.to(groupRoom(group)).emit('history:changed', { group, through_seq: throughSeq, action });

@@ -6,6 +6,10 @@ export interface RealtimeConfig {
 	path: string;
 	/** Allowed browser origins (`*` = any). Requests without an Origin header (native apps) are always allowed. */
 	origins: string[] | '*';
+	/** The admin app's origin (PUBLIC_URL's): always allowed, and the only one a session cookie is accepted from. */
+	appOrigin: string | null;
+	/** Directus's SESSION_COOKIE_NAME (`directus_session_token`): the admin app's way in. */
+	sessionCookieName: string;
 	/** Largest accepted frame, in bytes (Socket.IO's default is 1 MB). */
 	maxPayloadBytes: number;
 	/** A typing indicator ends by itself after this long without a refresh. */
@@ -53,11 +57,22 @@ const adapterKind = (value: unknown): RedisAdapterKind => {
 	return kind;
 };
 
+/** PUBLIC_URL's origin; null when it is not an absolute URL (Directus's default is `/`). */
+function originOf(value: unknown): string | null {
+	try {
+		return new URL(String(value)).origin;
+	} catch {
+		return null;
+	}
+}
+
 export function readRealtimeConfig(env: Record<string, unknown>): RealtimeConfig {
 	const origins = String(env['COMMUNITY_SOCKET_ORIGINS'] ?? env['PUBLIC_URL'] ?? '*').trim();
 	return {
 		path: String(env['COMMUNITY_SOCKET_PATH'] ?? '/community/socket.io'),
 		origins: origins === '*' ? '*' : origins.split(',').map((o) => new URL(o.trim()).origin),
+		appOrigin: originOf(env['PUBLIC_URL']),
+		sessionCookieName: String(env['SESSION_COOKIE_NAME'] ?? 'directus_session_token'),
 		maxPayloadBytes: number(env['COMMUNITY_SOCKET_MAX_PAYLOAD'], 64 * 1024),
 		typingTtlMs: number(env['COMMUNITY_TYPING_TTL_MS'], 5_000),
 		presenceHeartbeatMs: number(env['COMMUNITY_PRESENCE_HEARTBEAT_MS'], 10_000),

@@ -23,6 +23,10 @@ export type MessageEdit = z.infer<typeof MessageEdit>;
 export const MessageDelete = z.object({ message: Id }).strict();
 export type MessageDelete = z.infer<typeof MessageDelete>;
 
+/** `reaction:add` / `reaction:remove`: the emoji is checked against the allowed set by the rules. */
+export const MessageReaction = z.object({ message: Id, emoji: z.string().min(1).max(32) }).strict();
+export type MessageReaction = z.infer<typeof MessageReaction>;
+
 export const MessageReport = z
 	.object({
 		message: Id,
@@ -32,13 +36,23 @@ export const MessageReport = z
 	.strict();
 export type MessageReport = z.infer<typeof MessageReport>;
 
+/** `after`: messages by `seq` (new ones only); `since`: every message changed after that change cursor. */
 export const MessageSync = z
-	.object({ group: Id, after: Seq.default(0), limit: z.coerce.number().int().min(1).max(200).default(100) })
-	.strict();
+	.object({ group: Id, after: Seq.optional(), since: Seq.optional(), limit: z.coerce.number().int().min(1).max(200).default(100) })
+	.strict()
+	.refine((sync) => sync.after === undefined || sync.since === undefined, { message: 'after and since: one or the other' });
 export type MessageSync = z.infer<typeof MessageSync>;
 
 export const ReceiptRead = z.object({ group: Id, message: Id }).strict();
 export type ReceiptRead = z.infer<typeof ReceiptRead>;
+
+/** `marker:unread`: the member's own unread marker goes back to just before `message`. */
+export const MarkerUnread = z.object({ group: Id, message: Id }).strict();
+export type MarkerUnread = z.infer<typeof MarkerUnread>;
+
+/** `moderation:subscribe`: no options; the groups are the ones the caller moderates. */
+export const ModerationSubscribe = z.object({}).strict().nullish();
+export type ModerationSubscribe = z.infer<typeof ModerationSubscribe>;
 
 export const AuthRefresh = z.object({ token: z.string().min(10).max(4096) }).strict();
 export type AuthRefresh = z.infer<typeof AuthRefresh>;
@@ -56,6 +70,8 @@ export interface WireMessage {
 	sender_pseudonym: string | null;
 	body: string;
 	seq: number;
+	/** The group's change number of the message's latest change (the change cursor of `message:sync`). */
+	change_seq: number;
 	reply_to: number | null;
 	client_id: string | null;
 	edited_at: string | null;
@@ -63,6 +79,9 @@ export interface WireMessage {
 	/** Set while the message is hidden pending review; its body is then empty for everyone but its sender and moderators. */
 	hidden_at: string | null;
 	date_created: string | null;
+	/** In `message:sync` by `since`: emoji → count, and the caller's own emoji (empty for a tombstone). */
+	reactions?: Record<string, number>;
+	my_reactions?: string[];
 }
 
 /** Wire form of a notification: the stored row, ids as numbers, `data` as an object, times as ISO strings. */

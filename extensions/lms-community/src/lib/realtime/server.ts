@@ -1,7 +1,9 @@
+import { setMessageReaction } from '../community/message-reactions.js';
+import { reactionHandlers } from './handlers/reactions.js';
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
-import { markRead, readMarker } from '../community/chat.js';
+import { markRead, markUnread, readMarker } from '../community/chat.js';
 import type { ChatSent } from '../community/chat-send.js';
 import type { CommunityContext } from '../community/context.js';
 import type { CoreAnnouncer } from '../community/core-events.js';
@@ -15,13 +17,16 @@ import { overBufferCaps, type BufferedSocket } from './backpressure.js';
 import { createSocketBus, type CommunityBus } from './bus.js';
 import { createChatSender } from './chat-sender.js';
 import type { RealtimeConfig } from './config.js';
-import { authenticateConnections, authHandlers, TokenExpiry } from './handlers/auth.js';
+import { authenticateConnections, authHandlers, TokenExpiry, type BrowserHeaders } from './handlers/auth.js';
 import { benchRelayHandlers } from './handlers/bench-relay.js';
 import { groupHandlers } from './handlers/groups.js';
 import type { Handlers } from './handlers/handler.js';
 import { messageHandlers } from './handlers/messages.js';
 import { presenceHandlers } from './handlers/presence.js';
 import { receiptHandlers } from './handlers/receipts.js';
+import { moderationHandlers } from './handlers/moderation.js';
+import { loadDirectusTokenCheck } from './cookie-auth.js';
+import { moderatedGroups } from '../community/moderation.js';
 import { typingHandlers } from './handlers/typing.js';
 import { MemoryPresence, RedisPresence, type PresenceStore } from './presence.js';
 import { PresenceFeed } from './presence-feed.js';
@@ -69,17 +74,33 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		serveClient: false,
 		// Compression costs a zlib context per socket (hundreds of KB) for chat frames of a few hundred bytes.
 		perMessageDeflate: false,
-		cors: { origin: config.origins === '*' ? true : config.origins, credentials: true },
-		allowRequest: (req: IncomingMessage, callback) => callback(null, originAllowed(req.headers.origin, config.origins)),
+		cors: {
+			origin: config.origins === '*' ? true : [...config.origins, ...(config.appOrigin ? [config.appOrigin] : [])],
+			credentials: true,
+		},
+		// The admin app (PUBLIC_URL's origin) is always let in: its Community module listens here.
+		allowRequest: (req: IncomingMessage, callback) =>
+			callback(null, req.headers.origin === config.appOrigin || originAllowed(req.headers.origin, config.origins)),
 	});
 
 	// Each connection's first HTTP request would stay in memory for its lifetime: keep its address, let it go.
+	// Its Origin and Cookie headers are kept only until the connection is authenticated (the admin app's cookie).
 	const addresses = new WeakMap<object, string>();
+	const browserHeaders = new WeakMap<object, BrowserHeaders>();
 	io.engine.on('connection', (raw: { remoteAddress: string; request: IncomingMessage | null }) => {
-		if (raw.request) addresses.set(raw, clientAddress({ address: raw.remoteAddress, headers: raw.request.headers }, config.trustProxy));
+		if (raw.request) {
+			addresses.set(raw, clientAddress({ address: raw.remoteAddress, headers: raw.request.headers }, config.trustProxy));
+			const { origin, cookie } = raw.request.headers;
+			if (cookie) browserHeaders.set(raw, { origin, cookie });
+		}
 		raw.request = null;
 	});
 	const addressOf = (socket: CommunitySocket) => addresses.get(socket.conn) ?? socket.handshake.address;
+	const takeBrowserHeaders = (socket: CommunitySocket) => {
+		const headers = browserHeaders.get(socket.conn) ?? {};
+		browserHeaders.delete(socket.conn);
+		return headers;
+	};
 
 	let redis: SocketRedis | null = null;
 	let presence: PresenceStore = new MemoryPresence();
@@ -126,7 +147,14 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 	});
 
 	const authDeps = { secret: deps.secret, knex, logger };
-	authenticateConnections(io, authDeps, addressOf);
+	const directusCheck = await loadDirectusTokenCheck();
+	if (!directusCheck) logger.warn(null, "community socket: Directus's token check not found: the admin app's session cookie is refused");
+	authenticateConnections(
+		io,
+		authDeps,
+		{ cookieName: config.sessionCookieName, appOrigin: config.appOrigin, check: directusCheck, headersOf: takeBrowserHeaders },
+		addressOf,
+	);
 	const handlers: Handlers = {
 		...authHandlers(authDeps, expiry),
 		...groupHandlers({
@@ -147,10 +175,22 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 			report: (identity, input) => createReport(context, identity.accountability, input),
 			syncPageMax: config.syncPageMax,
 		}),
+		...reactionHandlers({
+			knex,
+			async set(identity, input, present) {
+				await setMessageReaction(context, identity.accountability, await schema(), input, present);
+			},
+		}),
 		...(config.benchRelayOnly ? benchRelayHandlers(io) : {}),
 		...typingHandlers({ typing, limits }),
 		...presenceHandlers({ presence, limits, presenceListMax: config.presenceListMax }),
-		...receiptHandlers({ markRead: (caller, group, message) => markRead(context, caller, group, message), limits, bus }),
+		...moderationHandlers({ moderatedGroups: (caller) => moderatedGroups(knex, caller) }),
+		...receiptHandlers({
+			markRead: (caller, group, message) => markRead(context, caller, group, message),
+			markUnread: (caller, group, message) => markUnread(context, caller, group, message),
+			limits,
+			bus,
+		}),
 	};
 
 	/** One listener per socket dispatches to the shared handlers; every event is acknowledged through one funnel. */

@@ -1,6 +1,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { ReadMarker } from '../community/chat.js';
+import type { QueueChange } from '../community/moderation-feed.js';
 import type { SocketIdentity } from './auth.js';
 import type {
 	AckCallback,
@@ -8,9 +9,12 @@ import type {
 	GroupRef,
 	MessageDelete,
 	MessageEdit,
+	MessageReaction,
 	MessageReport,
 	MessageSend,
 	MessageSync,
+	MarkerUnread,
+	ModerationSubscribe,
 	ReceiptRead,
 	WireMessage,
 	WireNotification,
@@ -40,6 +44,23 @@ export interface SyncPage {
 	cursor: number;
 }
 
+/** `message:sync` by `since`: every message changed after the cursor, in change order, each once as it is now. */
+export interface ChangesPage {
+	group: number;
+	messages: WireMessage[];
+	has_more: boolean;
+	change_cursor: number;
+}
+
+/** A message's reactions at its change number `change_seq` (the ack adds the caller's own emoji). */
+export interface MessageReactions {
+	group: number;
+	message: number;
+	change_seq: number;
+	reactions: Record<string, number>;
+	my_reactions?: string[];
+}
+
 export interface ClientToServerEvents {
 	'auth:refresh': Request<typeof AuthRefresh, { expires_at: string }>;
 	'group:join': Request<typeof GroupRef, JoinedGroup>;
@@ -47,12 +68,16 @@ export interface ClientToServerEvents {
 	'message:send': Request<typeof MessageSend, WireMessage>;
 	'message:edit': Request<typeof MessageEdit, WireMessage>;
 	'message:delete': Request<typeof MessageDelete, WireMessage>;
-	'message:sync': Request<typeof MessageSync, SyncPage>;
+	'message:sync': Request<typeof MessageSync, SyncPage | ChangesPage>;
+	'reaction:add': Request<typeof MessageReaction, MessageReactions>;
+	'reaction:remove': Request<typeof MessageReaction, MessageReactions>;
 	'message:report': Request<typeof MessageReport, { id: number; message: number; reason: string; status: string }>;
 	'typing:start': Request<typeof GroupRef, { group: number; typing: boolean; expires_in?: number }>;
 	'typing:stop': Request<typeof GroupRef, { group: number; typing: boolean; expires_in?: number }>;
 	'presence:get': Request<typeof GroupRef, { group: number; online: string[]; online_count: number }>;
 	'receipt:read': Request<typeof ReceiptRead, ReadMarker>;
+	'marker:unread': Request<typeof MarkerUnread, ReadMarker>;
+	'moderation:subscribe': Request<typeof ModerationSubscribe, { groups: number[] }>;
 }
 
 export type ClientEvent = keyof ClientToServerEvents;
@@ -76,10 +101,15 @@ export interface ServerToClientEvents {
 	'message:updated': (message: WireMessage) => void;
 	'message:deleted': (message: WireMessage) => void;
 	'message:hidden': (message: WireMessage) => void;
+	'message:reactions': (state: MessageReactions) => void;
 	'history:changed': (change: { group: number; through_seq: number; action: 'purged' | 'anonymised' }) => void;
 	presence: (change: PresenceChange) => void;
 	typing: (change: { group: number; user: string; typing: boolean; expires_in?: number }) => void;
 	'receipt:update': (update: ReceiptUpdate) => void;
+	/** The member's own marker and unread count, to all their devices, after a read or a "mark unread". */
+	'marker:update': (marker: ReadMarker) => void;
+	/** A moderation queue changed (a hint to reload it), to the group's moderators who subscribed. */
+	'moderation:queue': (change: QueueChange) => void;
 	'notification:new': (notification: WireNotification) => void;
 	'group:removed': (removal: { group: number; reason: string }) => void;
 	'auth:expired': (reason: { code: 'TOKEN_EXPIRED' }) => void;
@@ -108,3 +138,7 @@ export type CommunitySocket = Socket<ClientToServerEvents, ServerToClientEvents,
 
 export const groupRoom = (group: number | string) => `group:${group}`;
 export const userRoom = (user: string) => `user:${user}`;
+/** A moderator's subscribed sockets; which groups they moderate is decided per change (bus.ts). */
+export const moderatorRoom = (user: string) => `moderation:${user}`;
+/** Admins' subscribed sockets: they moderate every group. */
+export const MODERATION_ADMINS_ROOM = 'moderation:admins';

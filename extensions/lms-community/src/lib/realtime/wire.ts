@@ -20,6 +20,7 @@ export function toWireMessage(row: Record<string, any>, revealHidden = true): Wi
 		sender_pseudonym: row['sender_pseudonym'] ?? null,
 		body: row['hidden_at'] && !revealHidden ? '' : row['body'],
 		seq: Number(row['seq']),
+		change_seq: Number(row['change_seq']),
 		reply_to: optionalNumber(row['reply_to']),
 		client_id: row['client_id'] ?? null,
 		edited_at: isoTime(row['edited_at']),

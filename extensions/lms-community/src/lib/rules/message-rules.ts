@@ -18,7 +18,8 @@ import { loadVisibleMessage } from './visibility.js';
 
 /**
  * Sending a chat message through Directus's items (REST, the admin app): the rules of message-send.ts, as
- * the socket's send path applies them. Everyone, admins and the system too, gets the message's `seq` here.
+ * the socket's send path applies them. Everyone, admins and the system too, gets the message's `seq` and
+ * `change_seq` here.
  */
 export async function handleMessageCreate(
 	payload: Record<string, unknown>,
@@ -31,7 +32,7 @@ export async function handleMessageCreate(
 		const message: Record<string, unknown> = {
 			...payload,
 			body: requireBody(payload['body'], LIMITS.messageBody),
-			seq: await takeNextSeq(trx, groupId),
+			...(await takeNextSeq(trx, groupId)),
 		};
 		if (!message['sender'] && caller.kind === 'admin') message['sender'] = caller.userId;
 		return message;
@@ -39,9 +40,16 @@ export async function handleMessageCreate(
 
 	const input = parseInput(MessageCreateInput, withoutSelfReference(payload, 'sender', caller.userId));
 	const { body, slowModeSeconds } = decideSend(await loadSendFacts(trx, input, caller.userId), input, caller.userId, new Date());
-	const seq = await takeNextSeq(trx, input.group);
+	const numbers = await takeNextSeq(trx, input.group);
 	await assertSlowModeAllows(trx, input.group, caller.userId, slowModeSeconds);
-	return { group: input.group, body, reply_to: input.reply_to ?? null, client_id: input.client_id ?? null, sender: caller.userId, seq };
+	return {
+		group: input.group,
+		body,
+		reply_to: input.reply_to ?? null,
+		client_id: input.client_id ?? null,
+		sender: caller.userId,
+		...numbers,
+	};
 }
 
 /**

@@ -6,6 +6,7 @@ import { ChatDisabledError, ForbiddenError, GroupLockedError, InvalidReferenceEr
 import { timeOf } from './clock.js';
 import { assertCanWrite, flag, memberContextOf, type GroupRow, type MemberContext, type MemberRow, type MessageRow } from './facts.js';
 import { requireBody } from './post-rules.js';
+import type { NotifyPreference } from './notifications.js';
 import { readsGroup, seesMessage } from './visibility.js';
 
 /**
@@ -21,12 +22,19 @@ export interface SendInput {
 	client_id?: string | null | undefined;
 }
 
+/** The replied-to sender's membership in the group: whether and how they are told of the reply. */
+export interface ReplyeeMembership {
+	status: string;
+	notify: NotifyPreference;
+}
+
 /** Everything the rules need about one send, as one statement reads it. */
 export interface SendFacts {
 	group: GroupRow | undefined;
 	member: MemberRow | undefined;
 	enrollment: Omit<EnrollmentFacts, 'course' | 'role'> | undefined;
-	replyTo: Pick<MessageRow, 'group' | 'sender' | 'deleted_at' | 'hidden_at'> | undefined;
+	replyTo:
+		(Pick<MessageRow, 'group' | 'sender' | 'deleted_at' | 'hidden_at'> & { senderMember: ReplyeeMembership | undefined }) | undefined;
 	/** The sender's message with this client_id, if one exists already (a retry). */
 	existingId: number | null;
 }
@@ -68,7 +76,8 @@ export function decideSend(facts: SendFacts, input: SendInput, userId: string, n
 
 /**
  * The facts of one send in one statement: the group, the sender's membership and enrollment in its course,
- * the replied-to message and an earlier message with the same client_id (left joins: a missing one is null).
+ * the replied-to message and its sender's membership, and an earlier message with the same client_id (left
+ * joins: a missing one is null).
  */
 export async function loadSendFacts(knex: Knex, input: SendInput, userId: string): Promise<SendFacts> {
 	const clientId = input.client_id ?? null;
@@ -76,6 +85,7 @@ export async function loadSendFacts(knex: Knex, input: SendInput, userId: string
 		.leftJoin('community_members as m', (join) => join.on('m.group', '=', 'g.id').andOn('m.user', '=', knex.raw('?', [userId])))
 		.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
 		.leftJoin('community_messages as r', (join) => join.on('r.id', '=', knex.raw('?', [input.reply_to ?? 0])))
+		.leftJoin('community_members as rm', (join) => join.on('rm.group', '=', 'g.id').andOn('rm.user', '=', 'r.sender'))
 		// The retry of a message in this very group: another group's ids must not answer differently from missing ones.
 		.leftJoin('community_messages as x', (join) =>
 			join
@@ -98,6 +108,8 @@ export async function loadSendFacts(knex: Knex, input: SendInput, userId: string
 			'r.deleted_at as r_deleted_at',
 			'r.hidden_at as r_hidden_at',
 			'r.id as r_id',
+			'rm.status as r_member_status',
+			'rm.notify as r_member_notify',
 			'x.id as x_id',
 		);
 	if (!row) return { group: undefined, member: undefined, enrollment: undefined, replyTo: undefined, existingId: null };
@@ -115,19 +127,33 @@ export async function loadSendFacts(knex: Knex, input: SendInput, userId: string
 		replyTo:
 			row['r_id'] === null || row['r_id'] === undefined
 				? undefined
-				: { group: Number(row['r_group']), sender: row['r_sender'], deleted_at: row['r_deleted_at'], hidden_at: row['r_hidden_at'] },
+				: {
+						group: Number(row['r_group']),
+						sender: row['r_sender'],
+						deleted_at: row['r_deleted_at'],
+						hidden_at: row['r_hidden_at'],
+						senderMember:
+							row['r_member_status'] === null || row['r_member_status'] === undefined
+								? undefined
+								: { status: row['r_member_status'], notify: row['r_member_notify'] },
+					},
 		existingId: clientId && row['x_id'] !== null && row['x_id'] !== undefined ? Number(row['x_id']) : null,
 	};
 }
 
 /**
- * The next `seq` of a group, taken in the inserting transaction: the UPDATE locks the group's row until
- * commit, so within a group commit order is seq order and a cursor on seq never skips a late commit.
+ * The next `seq` of a group and the next number of its change cursor (a creation is a change), taken in the
+ * inserting transaction: the UPDATE locks the group's row until commit, so within a group commit order is seq
+ * order and change order, and a cursor on either never skips a late commit.
  */
-export async function takeNextSeq(trx: Knex, groupId: number): Promise<number> {
-	const [row] = await trx('community_groups').where({ id: groupId }).increment('last_seq', 1).returning('last_seq');
+export async function takeNextSeq(trx: Knex, groupId: number): Promise<{ seq: number; change_seq: number }> {
+	const [row] = await trx('community_groups')
+		.where({ id: groupId })
+		.update({ last_seq: trx.raw('?? + 1', ['last_seq']), last_change_seq: trx.raw('?? + 1', ['last_change_seq']) })
+		.returning(['last_seq', 'last_change_seq']);
 	if (!row) throw new ForbiddenError();
-	return Number((row as { last_seq: number | string }).last_seq);
+	const taken = row as { last_seq: number | string; last_change_seq: number | string };
+	return { seq: Number(taken.last_seq), change_seq: Number(taken.last_change_seq) };
 }
 
 /** Seconds still to wait under slow mode, 0 when the caller may send. */

@@ -9,6 +9,7 @@ export type NotificationType =
 	| 'post_approved'
 	| 'post_rejected'
 	| 'message_mention'
+	| 'message_reply'
 	| 'report_new'
 	| 'report_resolved';
 
@@ -23,7 +24,14 @@ export interface NotificationDraft {
 }
 
 /** Types a member with `notify: mentions` still gets: the ones addressed to them personally. */
-const PERSONAL: readonly NotificationType[] = ['mention', 'message_mention', 'post_approved', 'post_rejected', 'report_resolved'];
+const PERSONAL: readonly NotificationType[] = [
+	'mention',
+	'message_mention',
+	'message_reply',
+	'post_approved',
+	'post_rejected',
+	'report_resolved',
+];
 
 export type NotifyPreference = 'all' | 'mentions' | 'none';
 

@@ -214,6 +214,7 @@ export const EXPORT_KINDS = [
 	'posts',
 	'messages',
 	'reactions',
+	'message_reactions',
 	'post_views',
 	'reports',
 	'notifications',

@@ -52,6 +52,23 @@ export const COMPOSITE_INDEXES: CompositeIndex[] = [
 		reason: 'the sync cursor: seq is unique in a group, read in order',
 	},
 	{
+		// Not unique, on purpose: PostgreSQL takes a stronger row lock for updates of a column in a unique index,
+		// which would deadlock two reactions to one message (each holds the other's foreign-key lock). The group's row lock
+		// already hands out each number once.
+		name: 'community_messages_group_change_seq_index',
+		table: 'community_messages',
+		columns: ['group', 'change_seq'],
+		unique: false,
+		reason: "the change cursor: a group's changes read in order",
+	},
+	{
+		name: 'community_message_reactions_message_user_emoji_unique',
+		table: 'community_message_reactions',
+		columns: ['message', 'user', 'emoji'],
+		unique: true,
+		reason: 'one reaction per chat message, user and emoji',
+	},
+	{
 		name: 'community_message_receipts_group_user_unique',
 		table: 'community_message_receipts',
 		columns: ['group', 'user'],

@@ -2,6 +2,7 @@ import { applyAccessAsSystem, type AccessSetupReport } from './apply-access.js';
 import { applyAppAsSystem } from './apply-app.js';
 import { applySnapshotsAsSystem, type SchemaStepResult } from './apply-schema.js';
 import type { SetupContext } from './context.js';
+import { dropChangeCursorTriggers, ensureChangeCursor } from './change-cursor.js';
 import { ensureCompositeIndexes } from './indexes.js';
 import { ensureSearchIndexes } from './search-index.js';
 import { ensureGroupsForCourses } from '../community/membership.js';
@@ -25,8 +26,13 @@ export interface SetupReport {
 
 /** Everything `directus community setup` does, in order; safe to run on every start. */
 export async function runSetup(ctx: SetupContext, options: SetupOptions): Promise<SetupReport> {
+	await dropChangeCursorTriggers(ctx.database);
 	const schema = await applySnapshotsAsSystem(ctx, options);
-	const indexes = [...(await ensureCompositeIndexes(ctx.database)), ...(await ensureSearchIndexes(ctx.database))];
+	const indexes = [
+		...(await ensureCompositeIndexes(ctx.database)),
+		...(await ensureSearchIndexes(ctx.database)),
+		...(await ensureChangeCursor(ctx.database)),
+	];
 	const access = await applyAccessAsSystem(ctx);
 	const app = await applyAppAsSystem(ctx);
 	const groups = await ensureGroupsForCourses(ctx);

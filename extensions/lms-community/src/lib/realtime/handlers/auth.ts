@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { serviceUnavailable, unavailableService } from '../../errors/unavailable.js';
 import type { ErrorLogger } from '../ack.js';
 import { SocketAuthError, verifySocketToken } from '../auth.js';
+import { cookieOriginAllowed, sessionCookie, verifySessionCookie, type DirectusTokenCheck } from '../cookie-auth.js';
 import { AuthRefresh } from '../events.js';
 import type { CommunityIo, CommunitySocket } from '../types.js';
 import type { Handlers } from './handler.js';
@@ -12,36 +13,68 @@ export interface AuthDeps {
 	logger: ErrorLogger;
 }
 
+/** A connection's Origin and Cookie headers, as its first request had them. */
+export interface BrowserHeaders {
+	origin?: string;
+	cookie?: string;
+}
+
+/** The admin app's session cookie (cookie-auth.ts): its name, the one origin it may come from, Directus's check. */
+export interface CookieAuthDeps {
+	cookieName: string;
+	appOrigin: string | null;
+	check: DirectusTokenCheck | null;
+	/** The socket's browser headers; Socket.IO's handshake no longer has them (server.ts lets the request go). */
+	headersOf(socket: CommunitySocket): BrowserHeaders;
+}
+
 /** The address the per-IP cap counts, taken from the first request before Socket.IO lets go of it. */
 export type AddressOf = (socket: CommunitySocket) => string;
 
 /**
- * Every connection presents a Directus access token in `auth.token`: verified before the connection is
- * accepted (auth.ts), refused with a code in `connect_error.data`. An outage of the database is no verdict on
- * the token: the client retries with the same one (SERVICE_UNAVAILABLE and `retry_after`).
+ * The token a connection presents: `auth.token` when it sends one (apps); else the admin app's session cookie,
+ * only from the admin app's own origin and first checked by Directus itself.
  */
-export function authenticateConnections(io: CommunityIo, deps: AuthDeps, addressOf: AddressOf): void {
+async function presentedToken(socket: CommunitySocket, cookies: CookieAuthDeps): Promise<unknown> {
+	const token = socket.handshake.auth?.['token'];
+	const headers = cookies.headersOf(socket);
+	if (token !== undefined) return token;
+	const cookie = sessionCookie(headers.cookie, cookies.cookieName);
+	if (cookie === null) return undefined;
+	if (!cookieOriginAllowed(headers.origin, cookies.appOrigin)) throw new SocketAuthError('ORIGIN_NOT_ALLOWED');
+	return verifySessionCookie(cookie, cookies.check);
+}
+
+/**
+ * Every connection presents a Directus access token in `auth.token`, or (the admin app) its session cookie:
+ * verified before the connection is accepted (auth.ts), refused with a code in `connect_error.data`. An outage
+ * of the database is no verdict on the token: the client retries with the same one (SERVICE_UNAVAILABLE and
+ * `retry_after`).
+ */
+export function authenticateConnections(io: CommunityIo, deps: AuthDeps, cookies: CookieAuthDeps, addressOf: AddressOf): void {
 	io.use((socket, next) => {
 		const address = addressOf(socket);
-		verifySocketToken(socket.handshake.auth?.['token'], deps.secret, deps.knex, address).then(
-			(identity) => {
-				socket.data.identity = identity;
-				socket.data.address = address;
-				socket.data.issued = socket.handshake.issued;
-				socket.data.groups = new Set();
-				next();
-			},
-			(error) => {
-				const service = unavailableService(error);
-				if (service) {
-					const { message, code, extensions } = serviceUnavailable(service);
-					return next(Object.assign(new Error(message), { data: { code, retry_after: extensions.retry_after } }));
-				}
-				const failure = error instanceof SocketAuthError ? error : new SocketAuthError('TOKEN_INVALID');
-				if (!(error instanceof SocketAuthError)) deps.logger.error(error, 'community socket: auth');
-				next(Object.assign(new Error(failure.message), { data: { code: failure.code } }));
-			},
-		);
+		presentedToken(socket, cookies)
+			.then((token) => verifySocketToken(token, deps.secret, deps.knex, address))
+			.then(
+				(identity) => {
+					socket.data.identity = identity;
+					socket.data.address = address;
+					socket.data.issued = socket.handshake.issued;
+					socket.data.groups = new Set();
+					next();
+				},
+				(error) => {
+					const service = unavailableService(error);
+					if (service) {
+						const { message, code, extensions } = serviceUnavailable(service);
+						return next(Object.assign(new Error(message), { data: { code, retry_after: extensions.retry_after } }));
+					}
+					const failure = error instanceof SocketAuthError ? error : new SocketAuthError('TOKEN_INVALID');
+					if (!(error instanceof SocketAuthError)) deps.logger.error(error, 'community socket: auth');
+					next(Object.assign(new Error(failure.message), { data: { code: failure.code } }));
+				},
+			);
 	});
 }
 

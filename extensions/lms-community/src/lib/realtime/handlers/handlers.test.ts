@@ -75,7 +75,7 @@ describe('presence announcements', () => {
 describe('group:join', () => {
 	it('answers a capped online list with the full count, and the member’s marker', async () => {
 		const { socketOf } = fakeIo();
-		const marker: ReadMarker = { group: 3, last_read_message: null, last_read_seq: 0, unread: 4 };
+		const marker: ReadMarker = { group: 3, last_read_message: null, last_read_seq: 0, unread_after_seq: 0, unread: 4 };
 		const entered: number[] = [];
 		const handlers = groupHandlers({
 			join: async (group, user) => ({ member: { id: 1, group, user, role: 'student', status: 'active', notify: 'all' }, joined: true }),
@@ -101,13 +101,42 @@ describe('receipt:read', () => {
 	it('tells the room through the bus what the marker became', async () => {
 		const { socketOf } = fakeIo();
 		const told: Array<[ReadMarker, string]> = [];
-		const marker: ReadMarker = { group: 3, last_read_message: 9, last_read_seq: 5, unread: 0 };
+		const mine: Array<[ReadMarker, string]> = [];
+		const marker: ReadMarker = { group: 3, last_read_message: 9, last_read_seq: 5, unread_after_seq: 5, unread: 0 };
 		const handlers = receiptHandlers({
 			markRead: async () => marker,
+			markUnread: async () => marker,
 			limits: noLimits,
-			bus: { receiptUpdated: (update, user) => void told.push([update, user]) },
+			bus: {
+				receiptUpdated: (update, user) => void told.push([update, user]),
+				markerUpdated: (update, user) => void mine.push([update, user]),
+			},
 		});
 		expect(await handlers['receipt:read'](socketOf('ann'), { group: 3, message: 9 })).toBe(marker);
 		expect(told).toEqual([[marker, 'ann']]);
+		expect(mine).toEqual([[marker, 'ann']]);
+	});
+});
+
+describe('marker:unread', () => {
+	it('tells only the member’s own devices, never the room', async () => {
+		const { socketOf } = fakeIo();
+		const told: Array<[ReadMarker, string]> = [];
+		const mine: Array<[ReadMarker, string]> = [];
+		const marker: ReadMarker = { group: 3, last_read_message: 9, last_read_seq: 5, unread_after_seq: 2, unread: 3 };
+		const handlers = receiptHandlers({
+			markRead: async () => marker,
+			markUnread: async (_caller, group, message) => ({ ...marker, group, last_read_message: message }),
+			limits: noLimits,
+			bus: {
+				receiptUpdated: (update, user) => void told.push([update, user]),
+				markerUpdated: (update, user) => void mine.push([update, user]),
+			},
+		});
+		const answer = await handlers['marker:unread'](socketOf('ann'), { group: 3, message: 9 });
+		expect(answer).toEqual(marker);
+		expect(told).toEqual([]);
+		expect(mine).toEqual([[marker, 'ann']]);
+		await expect(handlers['marker:unread'](socketOf('ann'), { group: 3, message: 9, extra: 1 })).rejects.toThrow();
 	});
 });

@@ -4,8 +4,9 @@ import { assertCanRead } from '../../rules/facts.js';
 import { loadVisibleGroup } from '../../rules/visibility.js';
 import type { WriteLimits } from '../../limits/write-limits.js';
 import type { SocketIdentity } from '../auth.js';
-import { MessageDelete, MessageEdit, MessageReport, MessageSend, MessageSync } from '../events.js';
+import { MessageDelete, MessageEdit, MessageReport, MessageSend, MessageSync, type WireMessage } from '../events.js';
 import { toWireMessage } from '../wire.js';
+import { reactionsOf } from '../../community/message-reactions.js';
 import type { Handlers } from './handler.js';
 
 export interface MessageDeps {
@@ -17,6 +18,18 @@ export interface MessageDeps {
 	update(identity: SocketIdentity, message: number, change: { body: string } | { deleted_at: true }): Promise<void>;
 	report(identity: SocketIdentity, input: MessageReport): Promise<{ id: number | string; status: string }>;
 	syncPageMax: number;
+}
+
+/**
+ * Each message of a change page as it is now, reactions included; a tombstone (deleted, or hidden from this
+ * reader, its body emptied) carries none.
+ */
+async function withReactions(knex: Knex, page: WireMessage[], shown: Set<number>, userId: string): Promise<WireMessage[]> {
+	const counted = await reactionsOf(knex, [...shown], userId);
+	return page.map((message) => {
+		const found = shown.has(message.id) ? counted.get(message.id) : undefined;
+		return { ...message, reactions: found?.reactions ?? {}, my_reactions: found?.mine ?? [] };
+	});
 }
 
 export function messageHandlers(
@@ -39,19 +52,27 @@ export function messageHandlers(
 			return stored(message);
 		},
 		async 'message:sync'(socket, payload) {
-			const { group, after, limit } = MessageSync.parse(payload);
+			const { group, after, since, limit } = MessageSync.parse(payload);
 			const { userId, accountability } = socket.data.identity;
 			await deps.limits.consume('sync', userId);
 			const member = await loadVisibleGroup(deps.knex, group, userId, accountability.admin === true);
 			assertCanRead(member);
+			const pageSize = Math.min(limit, deps.syncPageMax);
+			const byChange = since !== undefined;
 			const rows = await deps
 				.knex('community_messages')
 				.where('group', group)
-				.andWhere('seq', '>', after)
-				.orderBy('seq', 'asc')
-				.limit(Math.min(limit, deps.syncPageMax) + 1);
-			const page = rows.slice(0, limit).map((row) => toWireMessage(row, member.moderator || row.sender === userId));
-			return { group, messages: page, has_more: rows.length > limit, cursor: page.at(-1)?.seq ?? after };
+				.andWhere(byChange ? 'change_seq' : 'seq', '>', byChange ? since : (after ?? 0))
+				.orderBy(byChange ? 'change_seq' : 'seq', 'asc')
+				.limit(pageSize + 1);
+			const reveals = (row: Record<string, any>) => member.moderator || row['sender'] === userId;
+			const taken = rows.slice(0, pageSize);
+			const page = taken.map((row) => toWireMessage(row, reveals(row)));
+			const has_more = rows.length > pageSize;
+			if (!byChange) return { group, messages: page, has_more, cursor: page.at(-1)?.seq ?? after ?? 0 };
+			const shown = new Set(taken.filter((row) => !row.deleted_at && (!row.hidden_at || reveals(row))).map((row) => Number(row.id)));
+			const messages = await withReactions(deps.knex, page, shown, userId);
+			return { group, messages, has_more, change_cursor: page.at(-1)?.change_seq ?? since };
 		},
 		async 'message:report'(socket, payload) {
 			const input = MessageReport.parse(payload);

@@ -1,0 +1,32 @@
+import type { Knex } from 'knex';
+import { readReactionState, reactionsOf } from '../../community/message-reactions.js';
+import { ForbiddenError } from '../../errors/index.js';
+import { loadVisibleMessage } from '../../rules/visibility.js';
+import type { SocketIdentity } from '../auth.js';
+import { MessageReaction } from '../events.js';
+import type { MessageReactions } from '../types.js';
+import type { Handlers } from './handler.js';
+
+export interface ReactionDeps {
+	knex: Knex;
+	/** Adds or removes the member's reaction through Directus's items (the rules and the broadcast run in its hooks). */
+	set(identity: SocketIdentity, input: MessageReaction, present: boolean): Promise<void>;
+}
+
+export function reactionHandlers(deps: ReactionDeps): Pick<Handlers, 'reaction:add' | 'reaction:remove'> {
+	const handle = async (identity: SocketIdentity, payload: unknown, present: boolean): Promise<MessageReactions> => {
+		const input = MessageReaction.parse(payload);
+		const { userId, accountability } = identity;
+		// A message the member cannot see answers like a missing one, before the idempotent shortcuts.
+		await loadVisibleMessage(deps.knex, input.message, userId, accountability.admin === true);
+		await deps.set(identity, input, present);
+		const state = await readReactionState(deps.knex, input.message);
+		if (!state) throw new ForbiddenError();
+		const mine = (await reactionsOf(deps.knex, [input.message], userId)).get(input.message)?.mine ?? [];
+		return { group: state.group, message: state.message, change_seq: state.change_seq, reactions: state.reactions, my_reactions: mine };
+	};
+	return {
+		'reaction:add': (socket, payload) => handle(socket.data.identity, payload, true),
+		'reaction:remove': (socket, payload) => handle(socket.data.identity, payload, false),
+	};
+}
