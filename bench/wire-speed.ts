@@ -199,14 +199,14 @@ function reportOf(result: Record<string, any>): string {
 	const rateRows = (sweep: Sweep) =>
 		sweep.results.map(
 			(r) =>
-				`| ${sweep.target} | ${r.rate} | ${r.latency.p50} | ${r.latency.p99} | ${r.ack.p99} | ${r.received} / ${r.expectedDeliveries} | ${r.errors} | ${r.persistedPerS ?? '–'} | ${r.serverCpuPercent} | ${r.serverCpuMsPerMessage} |`,
+				`| ${sweep.target} | ${r.rate} | ${r.latency.p50} | ${r.latency.p99} | ${r.ack.p99} | ${r.received} / ${r.expectedDeliveries} | ${r.errors} | ${r.persistedPerS ?? '–'} | ${r.serverCpuPercent} | ${r.serverCpuMsPerMessage} | ${r.databaseCpuMsPerMessage ?? '–'} | ${r.generatorCpuPercent} |`,
 		);
 	const sweeps = [result.relay, result.ours, result.writes].filter(Boolean).flatMap((part) => part.sweeps as Sweep[]);
 	if (sweeps.length) {
 		lines.push(
-			'| target | msg/s | p50 ms | p99 ms | ack p99 ms | delivered / expected | errors | stored/s | server CPU % | server CPU ms/msg |',
+			'| target | msg/s | p50 ms | p99 ms | ack p99 ms | delivered / expected | errors | stored/s | server CPU % | server CPU ms/msg | database CPU ms/msg | generator CPU % |',
 		);
-		lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+		lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 		for (const sweep of sweeps) lines.push(...rateRows(sweep));
 		lines.push('');
 	}

@@ -4,7 +4,7 @@ import { connectClient, type ChatClient, type Protocol } from './clients.js';
 import type { WorkerClient, WorkerCommand, WorkerReply } from './chat-worker.js';
 import { benchBody } from './chat-worker.js';
 import { latencyHistogram, mergeEncoded, nowMs, summarize, type LatencySummary } from './histogram.js';
-import { cpuPercent, sampleProcess } from './process-stats.js';
+import { cpuPercent, postgresCpuMs, sampleProcess } from './process-stats.js';
 
 /** A chat target: where receivers connect (spread over `urls`), where the sender connects, which server pids to watch. */
 export interface ChatTarget {
@@ -49,6 +49,8 @@ export interface RateResult {
 	serverCpuMsPerMessage: number;
 	serverRssMb: number;
 	generatorCpuPercent: number;
+	/** CPU of all PostgreSQL processes per message sent, ms (whatever else the database did meanwhile included). */
+	databaseCpuMsPerMessage: number;
 }
 
 export interface ChatRunOptions {
@@ -140,6 +142,7 @@ export async function runRate(
 	await Promise.all(connection.workers.map((w) => request(w, { type: 'reset' }, 'reset')));
 	const storedBefore = target.storedMessages ? await target.storedMessages() : null;
 	const serverBefore = target.serverPids.map(sampleProcess);
+	const databaseBefore = postgresCpuMs();
 	const generatorBefore = { at: performance.now(), cpu: process.cpuUsage() };
 	const workerCpuBefore = (await Promise.all(connection.workers.map((w) => request(w, { type: 'report' }, 'report')))) as Array<
 		Extract<WorkerReply, { type: 'report' }>
@@ -177,6 +180,7 @@ export async function runRate(
 		Extract<WorkerReply, { type: 'report' }>
 	>;
 	const serverAfter = target.serverPids.map(sampleProcess);
+	const databaseAfter = postgresCpuMs();
 	const generatorCpu = process.cpuUsage(generatorBefore.cpu);
 	const generatorWallMs = performance.now() - generatorBefore.at;
 	const workerCpuMs = reports.reduce((sum, r, i) => sum + r.cpuMs - workerCpuBefore[i]!.cpuMs, 0);
@@ -212,6 +216,7 @@ export async function runRate(
 			Math.round((serverBefore.reduce((sum, before, i) => sum + serverAfter[i]!.cpuMs - before.cpuMs, 0) / total) * 100) / 100,
 		serverRssMb: round(serverAfter.reduce((sum, s) => sum + s.rssMb, 0)),
 		generatorCpuPercent: round((((generatorCpu.user + generatorCpu.system) / 1000 + workerCpuMs) / generatorWallMs) * 100),
+		databaseCpuMsPerMessage: Math.round(((databaseAfter - databaseBefore) / total) * 100) / 100,
 	};
 }
 
@@ -237,7 +242,7 @@ export async function sweepChat(
 		log(
 			`  ${target.name} @ ${rate}/s: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ack p99 ${result.ack.p99} ms, ` +
 				`${result.received}/${result.expectedDeliveries} delivered, ${result.errors} errors, server CPU ${result.serverCpuPercent}% ` +
-				`(${result.serverCpuMsPerMessage} ms/msg)`,
+				`(${result.serverCpuMsPerMessage} ms/msg), database ${result.databaseCpuMsPerMessage} ms/msg, generator CPU ${result.generatorCpuPercent}%`,
 		);
 		return holds(result);
 	};

@@ -25,6 +25,8 @@ export const BENCH_ENV: Record<string, string> = {
 	MAX_BATCH_MUTATION: '100000',
 	ACCESS_TOKEN_TTL: '6h',
 	LOG_LEVEL: 'error',
+	// An experiment's extra Directus env, e.g. BENCH_DIRECTUS_ENV='{"DB_POOL__MAX":"30"}'.
+	...(JSON.parse(process.env['BENCH_DIRECTUS_ENV'] ?? '{}') as Record<string, string>),
 };
 
 export interface Deployment {

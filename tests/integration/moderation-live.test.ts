@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { io } from 'socket.io-client';
-import { directusUrl, type TestUser } from '../support/api.js';
+import { asAdmin, createUser, directusUrl, enroll, eventually, login, type TestUser } from '../support/api.js';
 import { communityFixture } from '../support/community.js';
 import { call, connectAs, nextEvent, record, SOCKET_PATH } from '../support/socket.js';
 
@@ -136,5 +136,52 @@ describe('live moderation queue', () => {
 		await sentinel;
 		expect(studentHeard).toEqual([]);
 		expect(heard.every((change) => change.group === group.id)).toBe(true);
+	});
+
+	it('an admin who is demoted stops hearing every group: at auth:refresh, and at the periodic re-check', async () => {
+		const watched = await communityFixture({ students: 1, group: { require_post_approval: true } });
+		const own = await communityFixture({ students: 1, group: { require_post_approval: true } });
+		const admin = await asAdmin();
+		const [adminPolicy] = await admin.ok<Array<{ id: string }>>('GET', '/policies?filter[admin_access][_eq]=true&fields=id&limit=1');
+		const deputy = await createUser(null, 'deputy');
+		const access = await admin.ok<{ id: number }>('POST', '/access', { user: deputy.id, policy: adminPolicy!.id });
+		// Also an instructor of their own course: after the demotion they moderate that group only.
+		await enroll(deputy, own.course, { role: 'instructor' });
+		const refreshed = await connectAs(deputy);
+		const idle = await connectAs(deputy);
+		open.push(refreshed, idle);
+		for (const socket of [refreshed, idle]) {
+			const subscribed = await call(socket, 'moderation:subscribe');
+			expect(subscribed.data.groups).toEqual(expect.arrayContaining([watched.group.id, own.group.id]));
+		}
+		const post = (fixture: typeof own, title: string) =>
+			fixture.students[0]!.api.ok('POST', '/items/community_posts', { group: fixture.group.id, title, body: 'b' });
+		// As an admin, the watched group's queue reaches both sockets.
+		const first = [nextEvent(refreshed, 'moderation:queue'), nextEvent(idle, 'moderation:queue')];
+		await post(watched, 'while admin');
+		for (const heard of await Promise.all(first)) expect(heard).toMatchObject({ group: watched.group.id });
+
+		await admin.ok('DELETE', `/access/${access.id}`);
+		expect((await call(refreshed, 'auth:refresh', { token: await login(deputy.email, deputy.password) })).ok).toBe(true);
+		// The watched group's change must not come; their own group's change after it is the barrier.
+		const heardRefreshed = record(refreshed, 'moderation:queue');
+		const barrier = nextEvent(refreshed, 'moderation:queue');
+		await post(watched, 'after the demotion');
+		const ownPost = await post(own, 'barrier');
+		expect(await barrier).toEqual({ group: own.group.id, item: 'post', id: Number(ownPost.id), status: 'pending' });
+		expect(heardRefreshed.filter((change) => change.group === watched.group.id)).toEqual([]);
+
+		// The socket that never refreshed is moved by the re-check (COMMUNITY_ACCESS_RECHECK_MS), then hears the same.
+		await eventually(
+			async () => {
+				const heard = record(idle, 'moderation:queue');
+				await post(watched, 'probe');
+				const barrierPost = await post(own, 'probe barrier');
+				await eventually(async () => heard.some((change) => change.group === own.group.id && change.id === Number(barrierPost.id)));
+				return heard.every((change) => change.group === own.group.id);
+			},
+			10_000,
+			'the re-check moved the idle socket',
+		);
 	});
 });

@@ -22,12 +22,12 @@ import { handlePostCreate, handlePostUpdate } from '../lib/rules/post-rules.js';
 import { handleReportCreate } from '../lib/rules/report-rules.js';
 import { handleMessageReactionCreate, handleMessageReactionDelete } from '../lib/rules/reaction-rules.js';
 import { afterReportCreated } from '../lib/community/reports.js';
-import { QUEUE_ACTIONS, queueChangesOf, type ItemAction } from '../lib/community/moderation-feed.js';
+import { QUEUE_ACTIONS, queueChangesOfAsSystem, type ItemAction } from '../lib/community/moderation-feed.js';
 import { onAction } from '../lib/community/after-commit.js';
 import { surviveDirectusRedisOutages } from '../lib/errors/redis-outage.js';
 import { answerUnavailable } from '../lib/errors/unavailable.js';
 import { limitCommunityWrites } from '../lib/limits/route-limits.js';
-import { readLimitRules, WriteLimits, type WriteKind } from '../lib/limits/write-limits.js';
+import { isPrepaid, readLimitRules, WriteLimits, type WriteKind } from '../lib/limits/write-limits.js';
 import { readRealtimeConfig } from '../lib/realtime/config.js';
 import { createRealtimeServer } from '../lib/realtime/server.js';
 import { setRealtime, useBus, useRealtime } from '../lib/realtime/use-realtime.js';
@@ -72,6 +72,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	env['DB_EXCLUDE_TABLES'] = [...listOf(env['DB_EXCLUDE_TABLES']), ...SEARCH_INDEX_TABLES];
 	// On SQLite, dropping or changing a column rebuilds the table, and its triggers (search, change cursor) go with
 	// it: an admin's schema change to posts, messages or reactions in the admin app puts them back at once, not at the next setup.
+	const schemaGuard = stepAsideForSchemaChanges(context.database, background);
 	for (const event of ['fields.create', 'fields.update', 'fields.delete', 'relations.create', 'relations.update', 'relations.delete'])
 		action(event, ({ collection, payload }) => {
 			const changed = collection ?? (payload as { collection?: unknown } | undefined)?.collection;
@@ -79,7 +80,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 			if (changed === undefined || INDEXED_COLLECTIONS.includes(String(changed)))
 				background('search index after a schema change', ensureSearchIndexes(context.database));
 			if (changed === undefined || CHANGE_CURSOR_COLLECTIONS.includes(String(changed)))
-				background('change cursor after a schema change', ensureChangeCursor(context.database));
+				background('change cursor after a schema change', schemaGuard.restoreWhenIdle());
 		});
 
 	init('cli.before', ({ program }) => {
@@ -114,7 +115,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 					},
 				}),
 			);
-		if (!isPostgres(context.database)) app.use(stepAsideForSchemaChanges(context.database, background));
+		if (!isPostgres(context.database)) app.use(schemaGuard.middleware);
 		app.use(limitCommunityWrites(writeLimits));
 		app.post('/items/community_messages', idempotentMessageCreate(context));
 	});
@@ -135,7 +136,8 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	// Every write through Directus's items (REST, GraphQL, imports, the socket's sends) that its rules accept
 	// spends the writer's budget before it is stored: the budget counts writes, not refused attempts.
 	const spend = async <T>(kind: WriteKind, { accountability }: { accountability: Accountability | null }, accepted: T): Promise<T> => {
-		if (accountability?.user && accountability.admin !== true) await writeLimits.consume(kind, accountability.user);
+		if (accountability?.user && accountability.admin !== true && !isPrepaid(accountability))
+			await writeLimits.consume(kind, accountability.user);
 		return accepted;
 	};
 	filter<Payload>('community_posts.items.create', async (payload, _meta, eventContext) =>
@@ -153,13 +155,15 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	filter<Payload>('community_message_reactions.items.create', async (payload, _meta, eventContext) =>
 		spend('reaction', eventContext, await handleMessageReactionCreate(payload, eventContext)),
 	);
-	// The delete action gets the keys only: the messages of the removed reactions are noted here for it.
-	const removedReactions = new Map<string, number>();
+	// The delete action gets the keys only: the messages of the removed reactions go with the very keys array the
+	// filter answers (Directus hands it to the action), held weakly: a delete that fails leaves nothing behind.
+	const removedReactions = new WeakMap<object, number[]>();
 	filter<Array<string | number>>('community_message_reactions.items.delete', async (keys, _meta, eventContext) => {
 		const removed = await handleMessageReactionDelete(keys, eventContext);
 		await spend('reaction', eventContext, keys);
-		for (const reaction of removed) removedReactions.set(String(reaction.id), reaction.message);
-		return keys;
+		const passed = [...keys];
+		removedReactions.set(passed, [...new Set(removed.map((reaction) => reaction.message))]);
+		return passed;
 	});
 	filter<Payload>('community_members.items.update', (payload, { keys }, eventContext) => handleMemberUpdate(payload, keys, eventContext));
 	filter<Payload>('community_groups.items.update', (payload, { keys }, eventContext) => handleGroupUpdate(payload, keys, eventContext));
@@ -194,13 +198,8 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		background('reaction broadcast', useBus()?.reactionsChanged(Number(payload['message'])) ?? Promise.resolve()),
 	);
 	action('community_message_reactions.items.delete', ({ keys }) => {
-		const messages = new Set<number>();
-		for (const key of keys as Array<string | number>) {
-			const message = removedReactions.get(String(key));
-			removedReactions.delete(String(key));
-			if (message !== undefined) messages.add(message);
-		}
-		for (const message of messages) background('reaction broadcast', useBus()?.reactionsChanged(message) ?? Promise.resolve());
+		for (const message of removedReactions.get(keys) ?? [])
+			background('reaction broadcast', useBus()?.reactionsChanged(message) ?? Promise.resolve());
 	});
 	action('community_reports.items.create', ({ key }) => background('report review', afterReportCreated(context, key)));
 	// The moderation queue's live changes (`moderation:queue`), whichever path wrote them.
@@ -208,7 +207,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		action(event, (meta) =>
 			background(
 				'moderation queue feed',
-				queueChangesOf(context.database, event, meta as ItemAction).then((changes) => useBus()?.moderationQueueChanged(changes)),
+				queueChangesOfAsSystem(context.database, event, meta as ItemAction).then((changes) => useBus()?.moderationQueueChanged(changes)),
 			),
 		);
 	action('community_notifications.items.create', ({ key, origin }) => {
@@ -230,6 +229,8 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	);
 
 	action('server.start', ({ server }) => {
+		// Triggers lost to an interrupted schema change or setup come back with the next start.
+		background('change cursor at start', ensureChangeCursor(context.database, { onlyIfMissing: true }));
 		surviveDirectusRedisOutages(logger);
 		drainOnShutdownSignals();
 		const config = readRealtimeConfig(env);

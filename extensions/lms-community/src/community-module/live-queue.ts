@@ -3,8 +3,8 @@ import io from 'socket.io-client/dist/socket.io.js';
 
 /** Changes that arrive together (a resolution settles several reports) cause one reload. */
 const COALESCE_MS = 300;
-/** While the socket is down, the queue still refreshes now and then. */
-const FALLBACK_REFRESH_MS = 60_000;
+/** While the socket is down, the queue refreshes as often as the page did before it was live. */
+const FALLBACK_REFRESH_MS = 10_000;
 /** After the server ended the connection (token expired, session rotated by a refresh), connect again. */
 const RECONNECT_MS = 2_000;
 /** After a refused connection (logged out meanwhile), try again slowly. */

@@ -54,7 +54,6 @@ export const READ_POLICY = {
 			'report_threshold',
 			'member_count',
 			'last_seq',
-			'last_change_seq',
 			'ends_at',
 			'retention_days',
 			'retention_action',

@@ -51,6 +51,18 @@ describe('readFilterFor', () => {
 		});
 	});
 
+	it('shows reactions of the messages I see, but of deleted ones only where I moderate', () => {
+		expect(readFilterFor('community_message_reactions', scope)).toEqual({
+			_and: [
+				{ message: { group: { _in: [1, 2] } } },
+				{
+					_or: [{ message: { hidden_at: { _null: true } } }, { message: { sender: { _eq: 'me' } } }, { message: { group: { _in: [2] } } }],
+				},
+				{ _or: [{ message: { deleted_at: { _null: true } } }, { message: { group: { _in: [2] } } }] },
+			],
+		});
+	});
+
 	it('shows reactions of the posts I can see, through the post relation', () => {
 		const filter = readFilterFor('community_post_reactions', scope) as { _and: Array<Record<string, unknown>> };
 		expect(filter._and[0]).toEqual({ post: { group: { _in: [1, 2] } } });

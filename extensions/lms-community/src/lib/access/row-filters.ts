@@ -46,7 +46,7 @@ export function readFilterFor(collection: ScopedCollection, scope: AccessScope):
 		case 'community_messages':
 			return visibleMessages(scope);
 		case 'community_message_reactions':
-			return throughRelation('message', visibleMessages(scope));
+			return throughRelation('message', reactionsShownOn(scope));
 		case 'community_posts':
 			return visiblePosts(scope);
 		case 'community_post_reactions':
@@ -64,6 +64,16 @@ function visibleMessages(scope: AccessScope): Filter {
 		_and: [
 			{ group: inIds(scope.readableGroupIds) },
 			{ _or: [{ hidden_at: { _null: true } }, { sender: { _eq: scope.userId } }, { group: inIds(scope.moderatedGroupIds) }] },
+		],
+	};
+}
+
+/** Messages whose reactions I see: a deleted message's tombstone carries none (as on the socket), but for moderators. */
+function reactionsShownOn(scope: AccessScope): Filter {
+	return {
+		_and: [
+			...(visibleMessages(scope)['_and'] as Filter[]),
+			{ _or: [{ deleted_at: { _null: true } }, { group: inIds(scope.moderatedGroupIds) }] },
 		],
 	};
 }

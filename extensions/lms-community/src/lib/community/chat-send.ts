@@ -5,6 +5,7 @@ import { ForbiddenError } from '../errors/index.js';
 import type { MessageRow } from '../rules/facts.js';
 import { assertSlowModeAllows, decideSend, loadSendFacts, takeNextSeq, type SendFacts, type SendInput } from '../rules/message-send.js';
 import { deliverable, type NotifyPreference } from '../rules/notifications.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * The socket's send path: the rules of message-send.ts (the same ones Directus's items apply on REST) and the
@@ -28,6 +29,17 @@ export interface ChatSendDeps {
 	knex: Knex;
 	/** Spends the sender's message budget, once the rules accepted the send and before anything is stored. */
 	spend(userId: string): Promise<void>;
+	/** PostgreSQL's plain sends, group-committed (createPlainSendCommits); without it each commits alone. */
+	plainSends?: PlainSendCommits;
+}
+
+type PlainMessage = { group: number; sender: string; body: string; reply_to: number | null; client_id: string; date_created: Date };
+export type PlainSendCommits = GroupCommit<PlainMessage, StoredRow & MessageRow>;
+
+/** One process's group commit of plain sends (group-commit.ts), ordered by group so batches lock groups in one order. */
+export function createPlainSendCommits(knex: Knex): PlainSendCommits | undefined {
+	if (!isPostgres(knex)) return undefined;
+	return new GroupCommit<PlainMessage, StoredRow & MessageRow>(knex, insertInOneStatement, (a, b) => a.group - b.group, 100);
 }
 
 export type ChatSendInput = SendInput & { body: string; client_id: string };
@@ -57,7 +69,11 @@ export async function sendChatMessage(deps: ChatSendDeps, userId: string, input:
 	};
 	try {
 		if (isPostgres(knex) && slowModeSeconds === 0 && drafts.length === 0)
-			return { message: await insertInOneStatement(knex, message), created: true, notifications: [] };
+			return {
+				message: await (deps.plainSends ? deps.plainSends.submit(message) : insertInOneStatement(knex, message)),
+				created: true,
+				notifications: [],
+			};
 		return await knex.transaction(async (trx) => {
 			const numbers = await takeNextSeq(trx, input.group);
 			await assertSlowModeAllows(trx, input.group, userId, slowModeSeconds);
@@ -100,10 +116,7 @@ async function readMessage(knex: Knex, id: number): Promise<StoredRow & MessageR
  * The `seq`, the change number and the row in one atomic statement: a failed insert takes its numbers back
  * with it (no gaps).
  */
-async function insertInOneStatement(
-	knex: Knex,
-	message: { group: number; sender: string; body: string; reply_to: number | null; client_id: string; date_created: Date },
-): Promise<StoredRow & MessageRow> {
+async function insertInOneStatement(knex: Knex, message: PlainMessage): Promise<StoredRow & MessageRow> {
 	const result = await knex.raw(
 		`with next as (update ?? set ?? = ?? + 1, ?? = ?? + 1 where ?? = ? returning ??, ??)
 		insert into ?? (??, ??, ??, ??, ??, ??, ??, ??) select ?, ?, ?, ?, ?, next.??, next.??, ? from next returning *`,

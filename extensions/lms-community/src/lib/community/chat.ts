@@ -2,8 +2,11 @@ import type { Knex } from 'knex';
 import { InvalidReferenceError } from '../errors/index.js';
 import { nowIso } from '../rules/clock.js';
 import { assertCanRead, facts, isModeratorRole } from '../rules/facts.js';
+import { joinReceipt, markerColumns, markerFromRow, ownMarker, type ReadMarker } from '../rules/read-marker.js';
 import { loadVisibleGroup, seesMessage } from '../rules/visibility.js';
 import type { CommunityContext } from './context.js';
+
+export type { ReadMarker } from '../rules/read-marker.js';
 
 /**
  * Unread messages of a member in a group: messages after their marker, not their own, not deleted or hidden.
@@ -21,19 +24,6 @@ export async function unreadCount(knex: Knex, groupId: number, userId: string, a
 	return Number(row?.['count'] ?? 0);
 }
 
-export interface ReadMarker {
-	group: number;
-	/** The receipt others see ("read by"): forward only. */
-	last_read_message: number | null;
-	last_read_seq: number;
-	/** The member's own marker: messages with a higher seq are unread for them (below last_read_seq after "mark unread"). */
-	unread_after_seq: number;
-	unread: number;
-}
-
-/** The member's own unread marker: `unread_after_seq` when they marked unread, else the receipt. */
-const ownMarker = (knex: Knex, receipts: string) =>
-	knex.raw('coalesce(??, ??, 0)', [`${receipts}.unread_after_seq`, `${receipts}.last_read_seq`]);
 
 /** The message a read or unread marker points at: one of this group's the caller may see. */
 async function markableMessage(knex: Knex, caller: { userId: string; admin: boolean }, groupId: number, messageId: number) {
@@ -105,28 +95,10 @@ export async function markUnread(
 
 /** A member's read marker and unread count, in one statement. */
 export async function readMarker(knex: Knex, groupId: number, userId: string): Promise<ReadMarker> {
-	const unread = knex('community_messages as u')
-		.count('*')
-		.where('u.group', groupId)
-		.andWhere('u.seq', '>', ownMarker(knex, 'r'))
-		// A former member's messages (sender emptied) count too: `sender <> me` alone is unknown for them.
-		.andWhere((others) => others.whereNull('u.sender').orWhereNot('u.sender', userId))
-		.whereNull('u.deleted_at')
-		.whereNull('u.hidden_at')
-		.as('unread');
-	const row: Record<string, unknown> | undefined = await knex('community_groups as g')
-		.leftJoin('community_message_receipts as r', (join) => join.on('r.group', '=', 'g.id').andOn('r.user', '=', knex.raw('?', [userId])))
+	const row: Record<string, unknown> | undefined = await joinReceipt(knex('community_groups as g'), knex, userId)
 		.where('g.id', groupId)
-		.first('r.last_read_message', 'r.last_read_seq', 'r.unread_after_seq', unread);
-	const lastReadMessage = row?.['last_read_message'];
-	const lastReadSeq = Number(row?.['last_read_seq'] ?? 0);
-	return {
-		group: groupId,
-		last_read_message: lastReadMessage === undefined || lastReadMessage === null ? null : Number(lastReadMessage),
-		last_read_seq: lastReadSeq,
-		unread_after_seq: Number(row?.['unread_after_seq'] ?? lastReadSeq),
-		unread: Number(row?.['unread'] ?? 0),
-	};
+		.first(...markerColumns(knex, groupId, userId));
+	return markerFromRow(groupId, row);
 }
 
 export interface MyGroup {

@@ -4,6 +4,7 @@ import { ForbiddenError } from '../errors/index.js';
 import type { SignedInCaller } from '../rules/caller.js';
 import { nowIso } from '../rules/clock.js';
 import { useBus } from '../realtime/use-realtime.js';
+import { lockMessagesThenGroups, retryingDeadlocks } from './change-locks.js';
 import type { CommunityContext } from './context.js';
 import { recountReactions, recountReplies } from './counters.js';
 import { refreshMemberCount } from './membership.js';
@@ -98,95 +99,110 @@ export async function eraseUser(context: CommunityContext, caller: SignedInCalle
 	const knex = context.database;
 	const person: Person = { userId, pseudonyms: await pseudonymsOf(knex, userId) };
 
-	const outcome = await knex.transaction(async (trx) => {
-		const pseudonym = await pseudonymFor(trx, userId);
-		const messages: Array<{ id: number; body: string }> = await personRows(trx, PERSON_DATA.messages, person)
-			.select('id', 'body')
-			.orderBy('id');
-		const posts: Array<{ id: number; body: string; parent: number | null }> = await personRows(trx, PERSON_DATA.posts, person)
-			.select('id', 'body', 'parent')
-			.orderBy('id');
-		const attachments = [...new Set([...messages, ...posts].flatMap((row) => assetIdsIn(row.body)))];
-		const messageIds = idsOf(messages);
-		const postIds = idsOf(posts);
-
-		await updateIds(trx, 'community_messages', messageIds, {
-			body: '',
-			sender: null,
-			sender_pseudonym: pseudonym,
-			client_id: null,
-			deleted_at: trx.raw('COALESCE(??, ?)', ['deleted_at', nowIso()]),
-		});
-		await updateIds(trx, 'community_posts', postIds, {
-			title: null,
-			body: '',
-			status: 'deleted',
-			author: null,
-			author_pseudonym: pseudonym,
-		});
-		await recountReplies(
-			trx,
-			posts.flatMap((post) => (post.parent === null ? [] : [Number(post.parent)])),
-		);
-
-		const reports = idsOf(await personRows(trx, PERSON_DATA.reports, person).select('id'));
-		await updateIds(trx, 'community_reports', reports, { reporter: null, note: null });
-		// A reporter's note may quote what was erased.
-		const aboutErased: number[] = [];
-		for (const part of chunks(postIds)) aboutErased.push(...idsOf(await trx('community_reports').select('id').whereIn('post', part)));
-		for (const part of chunks(messageIds)) aboutErased.push(...idsOf(await trx('community_reports').select('id').whereIn('message', part)));
-		await updateIds(trx, 'community_reports', aboutErased, { note: null });
-
-		const mentioned = await scrubMentionsEverywhere(trx, userId, pseudonym);
-
-		const reacted: Array<{ post: number }> = await trx('community_post_reactions').distinct('post').where({ user: userId });
-		const reactions = await personRows(trx, PERSON_DATA.reactions, person).delete();
-		await recountReactions(
-			trx,
-			reacted.map((row) => Number(row.post)),
-		);
-		const memberships: Array<{ group: number; user: string; status: string }> = await trx('community_members')
-			.select('group', 'user', 'status')
-			.where({ user: userId });
-		await personRows(trx, PERSON_DATA.memberships, person).delete();
-		for (const m of memberships) if (m.status === 'active' || m.status === 'muted') await refreshMemberCount(trx, Number(m.group));
-
-		const counts = {
-			messages_erased: messageIds.length,
-			posts_erased: postIds.length,
-			reports_anonymised: reports.length,
-			report_notes_removed: aboutErased.length,
-			mentions_scrubbed: Object.values(mentioned).reduce((sum, ids) => sum + ids.length, 0),
-			reactions_removed: reactions,
-			// Their messages' change cursor moves with each (setup/change-cursor.ts): clients drop the reactions on sync.
-			message_reactions_removed: await personRows(trx, PERSON_DATA.message_reactions, person).delete(),
-			post_views_removed: await personRows(trx, PERSON_DATA.post_views, person).delete(),
-			memberships_removed: memberships.length,
-			read_markers_removed: await personRows(trx, PERSON_DATA.read_markers, person).delete(),
-			// Push tokens, e-mail settings and suppressions, and the outbox rows (docs/notifications.md).
-			delivery_records_removed:
-				(await trx('community_deliveries').where({ recipient: userId }).delete()) +
-				(await trx('community_devices').where({ user: userId }).delete()) +
-				(await trx('community_notification_settings').where({ user: userId }).delete()),
-			notifications_removed: await personRows(trx, PERSON_DATA.notifications, person).delete(),
-			notifications_anonymised: await trx('community_notifications').where({ actor: userId }).update({ actor: null }),
-			moderation_records_anonymised:
-				(await trx('community_posts').where({ moderated_by: userId }).update({ moderated_by: null })) +
-				(await trx('community_reports').where({ resolved_by: userId }).update({ resolved_by: null })),
-			revisions_removed: await scrubRevisions(
+	const outcome = await retryingDeadlocks(() =>
+		knex.transaction(async (trx) => {
+			const pseudonym = await pseudonymFor(trx, userId);
+			const messages: Array<{ id: number; body: string }> = await personRows(trx, PERSON_DATA.messages, person)
+				.select('id', 'body')
+				.orderBy('id');
+			const posts: Array<{ id: number; body: string; parent: number | null }> = await personRows(trx, PERSON_DATA.posts, person)
+				.select('id', 'body', 'parent')
+				.orderBy('id');
+			const attachments = [...new Set([...messages, ...posts].flatMap((row) => assetIdsIn(row.body)))];
+			const messageIds = idsOf(messages);
+			const postIds = idsOf(posts);
+			// Every message this erasure changes (theirs, those they reacted to, those mentioning them), then the groups.
+			const needle = `%<@${userId.toLowerCase()}>%`;
+			await lockMessagesThenGroups(
 				trx,
-				{ community_posts: postIds, community_messages: messageIds, community_reports: [...reports, ...aboutErased] },
-				userId,
-				pseudonym,
-			),
-			attachments_removed:
-				attachments.length === 0
-					? 0
-					: (await trx('directus_files').whereIn('id', attachments).where({ uploaded_by: userId }).select('id')).length,
-		};
-		const log = await recordPrivacyAction(trx, { action: 'erase', subject: userId, actor: caller.userId, counts, detail: { pseudonym } });
-		return { pseudonym, counts, log, attachments, memberships, changedMessages: [...messageIds, ...mentioned['community_messages']!] };
-	});
+				trx('community_messages').where((where) =>
+					where
+						.whereIn('id', trx('community_message_reactions').select('message').where({ user: userId }))
+						.orWhereRaw('LOWER(??) LIKE ?', ['body', needle])
+						.orWhereIn('id', personRows(trx, PERSON_DATA.messages, person).select('id')),
+				),
+				'update',
+			);
+
+			await updateIds(trx, 'community_messages', messageIds, {
+				body: '',
+				sender: null,
+				sender_pseudonym: pseudonym,
+				client_id: null,
+				deleted_at: trx.raw('COALESCE(??, ?)', ['deleted_at', nowIso()]),
+			});
+			await updateIds(trx, 'community_posts', postIds, {
+				title: null,
+				body: '',
+				status: 'deleted',
+				author: null,
+				author_pseudonym: pseudonym,
+			});
+			await recountReplies(
+				trx,
+				posts.flatMap((post) => (post.parent === null ? [] : [Number(post.parent)])),
+			);
+
+			const reports = idsOf(await personRows(trx, PERSON_DATA.reports, person).select('id'));
+			await updateIds(trx, 'community_reports', reports, { reporter: null, note: null });
+			// A reporter's note may quote what was erased.
+			const aboutErased: number[] = [];
+			for (const part of chunks(postIds)) aboutErased.push(...idsOf(await trx('community_reports').select('id').whereIn('post', part)));
+			for (const part of chunks(messageIds))
+				aboutErased.push(...idsOf(await trx('community_reports').select('id').whereIn('message', part)));
+			await updateIds(trx, 'community_reports', aboutErased, { note: null });
+
+			const mentioned = await scrubMentionsEverywhere(trx, userId, pseudonym);
+
+			const reacted: Array<{ post: number }> = await trx('community_post_reactions').distinct('post').where({ user: userId });
+			const reactions = await personRows(trx, PERSON_DATA.reactions, person).delete();
+			await recountReactions(
+				trx,
+				reacted.map((row) => Number(row.post)),
+			);
+			const memberships: Array<{ group: number; user: string; status: string }> = await trx('community_members')
+				.select('group', 'user', 'status')
+				.where({ user: userId });
+			await personRows(trx, PERSON_DATA.memberships, person).delete();
+			for (const m of memberships) if (m.status === 'active' || m.status === 'muted') await refreshMemberCount(trx, Number(m.group));
+
+			const counts = {
+				messages_erased: messageIds.length,
+				posts_erased: postIds.length,
+				reports_anonymised: reports.length,
+				report_notes_removed: aboutErased.length,
+				mentions_scrubbed: Object.values(mentioned).reduce((sum, ids) => sum + ids.length, 0),
+				reactions_removed: reactions,
+				// Their messages' change cursor moves with each (setup/change-cursor.ts): clients drop the reactions on sync.
+				message_reactions_removed: await personRows(trx, PERSON_DATA.message_reactions, person).delete(),
+				post_views_removed: await personRows(trx, PERSON_DATA.post_views, person).delete(),
+				memberships_removed: memberships.length,
+				read_markers_removed: await personRows(trx, PERSON_DATA.read_markers, person).delete(),
+				// Push tokens, e-mail settings and suppressions, and the outbox rows (docs/notifications.md).
+				delivery_records_removed:
+					(await trx('community_deliveries').where({ recipient: userId }).delete()) +
+					(await trx('community_devices').where({ user: userId }).delete()) +
+					(await trx('community_notification_settings').where({ user: userId }).delete()),
+				notifications_removed: await personRows(trx, PERSON_DATA.notifications, person).delete(),
+				notifications_anonymised: await trx('community_notifications').where({ actor: userId }).update({ actor: null }),
+				moderation_records_anonymised:
+					(await trx('community_posts').where({ moderated_by: userId }).update({ moderated_by: null })) +
+					(await trx('community_reports').where({ resolved_by: userId }).update({ resolved_by: null })),
+				revisions_removed: await scrubRevisions(
+					trx,
+					{ community_posts: postIds, community_messages: messageIds, community_reports: [...reports, ...aboutErased] },
+					userId,
+					pseudonym,
+				),
+				attachments_removed:
+					attachments.length === 0
+						? 0
+						: (await trx('directus_files').whereIn('id', attachments).where({ uploaded_by: userId }).select('id')).length,
+			};
+			const log = await recordPrivacyAction(trx, { action: 'erase', subject: userId, actor: caller.userId, counts, detail: { pseudonym } });
+			return { pseudonym, counts, log, attachments, memberships, changedMessages: [...messageIds, ...mentioned['community_messages']!] };
+		}),
+	);
 
 	await removeAttachmentsAsSystem(context, outcome.attachments, userId);
 	const bus = useBus();

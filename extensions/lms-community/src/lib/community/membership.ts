@@ -11,6 +11,7 @@ import {
 } from '../errors/index.js';
 import { nowIso } from '../rules/clock.js';
 import { facts, loadGroupFacts, type MemberRow } from '../rules/facts.js';
+import type { ReadMarker } from '../rules/read-marker.js';
 import type { CommunityContext } from './context.js';
 
 const REFUSALS: Record<JoinRefusal, new () => Error> = {
@@ -51,13 +52,35 @@ export interface JoinResult {
 
 /** POST /community/groups/:id/join: the seed's chain, then an idempotent upsert of the membership. */
 export async function joinGroup(context: CommunityContext, groupId: number, userId: string): Promise<JoinResult> {
+	const { readMarker: _marker, ...result } = await join(context, groupId, userId, false);
+	return result;
+}
+
+/**
+ * The join, and the user's read marker as it stands after it: for a member already in, the marker comes with the
+ * join's own facts (one statement for a socket's `group:join`); a new member's is read after joining.
+ */
+export async function joinGroupWithMarker(
+	context: CommunityContext,
+	groupId: number,
+	userId: string,
+): Promise<JoinResult & { readMarker: ReadMarker | null }> {
+	return join(context, groupId, userId, true);
+}
+
+async function join(
+	context: CommunityContext,
+	groupId: number,
+	userId: string,
+	withReadMarker: boolean,
+): Promise<JoinResult & { readMarker: ReadMarker | null }> {
 	const knex = context.database;
-	const { group, enrollment, member } = await loadGroupFacts(knex, groupId, userId);
+	const { group, enrollment, member, readMarker } = await loadGroupFacts(knex, groupId, userId, { withReadMarker });
 	// The chain's first answer for a course you are not in; the same for a group that does not exist, or it would tell which exist.
 	if (!group) throw new NotEnrolledError();
 	const decision = decideJoin({ group, enrollment: enrollment ?? null, member: member ?? null }, new Date());
 	if (!decision.ok) throw new REFUSALS[decision.refusal]();
-	if (decision.alreadyMember && member) return { member, joined: false };
+	if (decision.alreadyMember && member) return { member, joined: false, readMarker: readMarker ?? null };
 
 	const members = await membersAsSystem(context, knex);
 	const values = { role: decision.role, status: 'active' as MemberStatus, joined_at: nowIso() };
@@ -72,7 +95,7 @@ export async function joinGroup(context: CommunityContext, groupId: number, user
 		}
 	}
 	await refreshMemberCount(knex, groupId);
-	return { member: (await facts.member(knex, groupId, userId))!, joined: true };
+	return { member: (await facts.member(knex, groupId, userId))!, joined: true, readMarker: null };
 }
 
 /** POST /community/groups/:id/leave. Banned members stay banned; leaving twice is fine. */

@@ -32,7 +32,7 @@ export type QueueAction = (typeof QUEUE_ACTIONS)[number];
 const keysOf = (meta: ItemAction) => (meta.keys ?? (meta.key === undefined ? [] : [meta.key])).map(Number);
 
 /** The queue changes one item action made; none for writes the queue does not show. */
-export async function queueChangesOf(knex: Knex, action: QueueAction, meta: ItemAction): Promise<QueueChange[]> {
+export async function queueChangesOfAsSystem(knex: Knex, action: QueueAction, meta: ItemAction): Promise<QueueChange[]> {
 	const keys = keysOf(meta);
 	if (keys.length === 0) return [];
 	const changed = (field: string) => Object.hasOwn(meta.payload ?? {}, field);

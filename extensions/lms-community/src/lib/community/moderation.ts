@@ -25,7 +25,7 @@ export interface ModeratedGroup {
 const QUEUE_ROLES = ['instructor', 'moderator'];
 
 /** The users who moderate a group's queue (admins aside): who the queue's live changes go to. */
-export async function queueModeratorsOf(knex: Knex, group: number): Promise<string[]> {
+export async function queueModeratorsOfAsSystem(knex: Knex, group: number): Promise<string[]> {
 	return knex('community_members as m')
 		.join('community_groups as g', 'g.id', 'm.group')
 		.where({ 'm.group': group, 'm.status': 'active', 'g.status': 'active' })

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { mentionedIds, pickPseudonym, retentionCutoff, scrubMentions, type RetentionAction } from '../domain/privacy.js';
 import { timeOf } from '../rules/clock.js';
 import { useBus } from '../realtime/use-realtime.js';
+import { lockMessagesThenGroups, retryingDeadlocks } from './change-locks.js';
 import type { GroupClaims } from './group-claims.js';
 import { recordPrivacyAction } from './privacy-log.js';
 
@@ -75,44 +76,47 @@ async function applyRetention(
 	cutoff: number,
 	detail: { endsAt: number | null; days: number | null; actor: string | null },
 ): Promise<RetentionOutcome> {
-	const done = await knex.transaction(async (trx) => {
-		// New messages take their seq under this row's lock: none slips in while the group is worked on.
-		await trx('community_groups').where({ id: group }).forUpdate().first();
-		const due = trx('community_messages')
-			.where({ group })
-			.where(createdAtOrBefore(trx, 'date_created', cutoff));
-		const candidates: Array<{ id: number; seq: number | string; sender: string | null; body: string; client_id: string | null }> =
-			action === 'purge'
-				? await due.clone().select('id', 'seq')
-				: await due
-						.clone()
-						.select('id', 'seq', 'sender', 'body', 'client_id')
-						.where((left) => left.whereNotNull('sender').orWhereNotNull('client_id').orWhere('body', 'like', '%<@%'));
-		// Anonymised rows never match again: a second run finds nothing and records nothing.
-		const rows = candidates.filter((row) => action === 'purge' || row.sender || row.client_id || mentionedIds(row.body).length > 0);
-		if (rows.length === 0) return null;
-		const ids = rows.map((row) => Number(row.id));
-		for (let i = 0; i < ids.length; i += 500) {
-			const part = ids.slice(i, i + 500);
-			await trx('directus_revisions').where({ collection: 'community_messages' }).whereIn('item', part.map(String)).delete();
-			if (action === 'purge') await trx('community_messages').whereIn('id', part).delete();
-			else await trx('community_notifications').whereIn('message', part).update({ actor: null });
-		}
-		if (action === 'anonymise') await anonymise(trx, rows);
-		await recordPrivacyAction(trx, {
-			action: 'retention',
-			group,
-			actor: detail.actor,
-			counts: { [action === 'purge' ? 'messages_purged' : 'messages_anonymised']: rows.length },
-			detail: {
-				retention_action: action,
-				retention_days: detail.days,
-				ends_at: detail.endsAt === null ? null : new Date(detail.endsAt).toISOString(),
-				cutoff: new Date(cutoff).toISOString(),
-			},
-		});
-		return { count: rows.length, throughSeq: Math.max(...rows.map((row) => Number(row.seq))) };
-	});
+	const done = await retryingDeadlocks(() =>
+		knex.transaction(async (trx) => {
+			const due = trx('community_messages')
+				.where({ group })
+				.where(createdAtOrBefore(trx, 'date_created', cutoff));
+			// The due messages first, then (anonymising, which the triggers number) the group: the change cursor's lock
+			// order (change-locks.ts). Messages sent meanwhile are newer than the cutoff: they are never due.
+			await lockMessagesThenGroups(trx, due, action === 'purge' ? 'delete' : 'update');
+			const candidates: Array<{ id: number; seq: number | string; sender: string | null; body: string; client_id: string | null }> =
+				action === 'purge'
+					? await due.clone().select('id', 'seq')
+					: await due
+							.clone()
+							.select('id', 'seq', 'sender', 'body', 'client_id')
+							.where((left) => left.whereNotNull('sender').orWhereNotNull('client_id').orWhere('body', 'like', '%<@%'));
+			// Anonymised rows never match again: a second run finds nothing and records nothing.
+			const rows = candidates.filter((row) => action === 'purge' || row.sender || row.client_id || mentionedIds(row.body).length > 0);
+			if (rows.length === 0) return null;
+			const ids = rows.map((row) => Number(row.id));
+			for (let i = 0; i < ids.length; i += 500) {
+				const part = ids.slice(i, i + 500);
+				await trx('directus_revisions').where({ collection: 'community_messages' }).whereIn('item', part.map(String)).delete();
+				if (action === 'purge') await trx('community_messages').whereIn('id', part).delete();
+				else await trx('community_notifications').whereIn('message', part).update({ actor: null });
+			}
+			if (action === 'anonymise') await anonymise(trx, rows);
+			await recordPrivacyAction(trx, {
+				action: 'retention',
+				group,
+				actor: detail.actor,
+				counts: { [action === 'purge' ? 'messages_purged' : 'messages_anonymised']: rows.length },
+				detail: {
+					retention_action: action,
+					retention_days: detail.days,
+					ends_at: detail.endsAt === null ? null : new Date(detail.endsAt).toISOString(),
+					cutoff: new Date(cutoff).toISOString(),
+				},
+			});
+			return { count: rows.length, throughSeq: Math.max(...rows.map((row) => Number(row.seq))) };
+		}),
+	);
 	if (done) useBus()?.historyChanged(group, done.throughSeq, action === 'purge' ? 'purged' : 'anonymised');
 	return { group, action, messages: done?.count ?? 0 };
 }

@@ -18,6 +18,11 @@ describe('unavailableService', () => {
 		for (const error of outages) expect(unavailableService(error), error.message).toBe('database');
 	});
 
+	it('answers a deadlock or serialization failure as retryable, not as a bug', () => {
+		expect(unavailableService(withCode('deadlock detected', '40P01'))).toBe('database');
+		expect(unavailableService(withCode('could not serialize access due to concurrent update', '40001'))).toBe('database');
+	});
+
 	it("recognises Directus's Redis client giving up on its queue after a long outage", () => {
 		class MaxRetriesPerRequestError extends Error {
 			override get name() {

@@ -18,6 +18,12 @@ const CONNECTION_CODES = new Set([
 	'57P03',
 	'53300',
 ]);
+/**
+ * PostgreSQL's deadlock and serialization failures: the transaction was rolled back whole and may simply be sent
+ * again. Chat writes lock in one order (community/change-locks.ts), so these are not expected; if one happens the
+ * client is told to retry, never given a 500.
+ */
+const TRANSIENT_CODES = new Set(['40P01', '40001']);
 /** What pg and knex say when a connection dies mid-query or none can be had from the pool. */
 const CONNECTION_MESSAGES = [
 	'Connection terminated',
@@ -42,7 +48,7 @@ export function unavailableService(error: unknown, depth = 0): Service | null {
 		errors?: unknown;
 	};
 	if (name === 'MaxRetriesPerRequestError') return 'redis';
-	if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return 'database';
+	if (typeof code === 'string' && (CONNECTION_CODES.has(code) || TRANSIENT_CODES.has(code) || code.startsWith('08'))) return 'database';
 	if (name === 'KnexTimeoutError') return 'database';
 	if (typeof message === 'string' && CONNECTION_MESSAGES.some((text) => message.includes(text))) return 'database';
 	for (const inner of Array.isArray(errors) ? errors : []) {

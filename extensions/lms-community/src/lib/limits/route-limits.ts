@@ -6,14 +6,15 @@ import type { WriteKind, WriteLimits } from './write-limits.js';
  * The bundle's own endpoints that write, with the budget each spends. Writes through Directus's items
  * (messages, posts, edits, reports, over REST, GraphQL or imports) are limited in their filter hooks instead.
  */
+// Case-insensitive and with an optional trailing slash: Express routes `/Community/…/` to the same endpoint.
 const COMMUNITY_WRITE_ROUTES: Array<{ method: string; path: RegExp; kind: WriteKind }> = [
-	{ method: 'POST', path: /^\/community\/groups\/[^/]+\/(join|leave)$/, kind: 'join' },
-	{ method: 'POST', path: /^\/community\/groups\/[^/]+\/read$/, kind: 'read' },
-	{ method: 'POST', path: /^\/community\/notifications\/read$/, kind: 'read' },
-	{ method: 'POST', path: /^\/community\/posts\/[^/]+\/view$/, kind: 'read' },
-	{ method: 'POST', path: /^\/community\/posts\/[^/]+\/reactions$/, kind: 'reaction' },
-	{ method: 'DELETE', path: /^\/community\/posts\/[^/]+\/reactions(\/.*)?$/, kind: 'reaction' },
-	{ method: 'POST', path: /^\/community\/reports$/, kind: 'report' },
+	{ method: 'POST', path: /^\/community\/groups\/[^/]+\/(join|leave)\/?$/i, kind: 'join' },
+	{ method: 'POST', path: /^\/community\/groups\/[^/]+\/(read|unread)\/?$/i, kind: 'read' },
+	{ method: 'POST', path: /^\/community\/notifications\/read\/?$/i, kind: 'read' },
+	{ method: 'POST', path: /^\/community\/posts\/[^/]+\/view\/?$/i, kind: 'read' },
+	{ method: 'POST', path: /^\/community\/posts\/[^/]+\/reactions\/?$/i, kind: 'reaction' },
+	{ method: 'DELETE', path: /^\/community\/posts\/[^/]+\/reactions(\/.*)?$/i, kind: 'reaction' },
+	{ method: 'POST', path: /^\/community\/reports\/?$/i, kind: 'report' },
 ];
 
 export function writeKindOfRoute(method: string, path: string): WriteKind | null {

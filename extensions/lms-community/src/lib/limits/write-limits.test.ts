@@ -52,4 +52,11 @@ describe('writeKindOfRoute', () => {
 		expect(writeKindOfRoute('POST', '/community/reports')).toBe('report');
 		expect(writeKindOfRoute('GET', '/community/me/groups')).toBe(null);
 	});
+
+	it('limits marking unread, and the spellings Express routes to the same endpoints', () => {
+		expect(writeKindOfRoute('POST', '/community/groups/4/unread')).toBe('read');
+		expect(writeKindOfRoute('POST', '/Community/Groups/4/UNREAD/')).toBe('read');
+		expect(writeKindOfRoute('POST', '/community/groups/4/join/')).toBe('join');
+		expect(writeKindOfRoute('POST', '/COMMUNITY/reports')).toBe('report');
+	});
 });

@@ -48,6 +48,20 @@ export function readLimitRules(env: Record<string, unknown>): Record<WriteKind, 
 	) as Record<WriteKind, LimitRule>;
 }
 
+const prepaid = new WeakSet<object>();
+
+/**
+ * A copy of `accountability` for a write whose budget was spent before it (the socket's `reaction:add` spends one
+ * point per request, even when nothing changes): the items hooks, which spend for every other path, do not spend again.
+ */
+export function prepaidAccountability<T extends object>(accountability: T): T {
+	const copy = { ...accountability };
+	prepaid.add(copy);
+	return copy;
+}
+
+export const isPrepaid = (accountability: object | null | undefined): boolean => !!accountability && prepaid.has(accountability);
+
 interface Logger {
 	warn(error: unknown, message?: string): void;
 }

@@ -1,6 +1,7 @@
 import type { Accountability } from '@directus/types';
 import { ipInNetworks } from '@directus/utils/node';
 import jwt from 'jsonwebtoken';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { Knex } from 'knex';
 
 export type AuthFailure = 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'USER_INACTIVE' | 'SESSION_ENDED' | 'ORIGIN_NOT_ALLOWED';
@@ -47,6 +48,18 @@ interface DirectusAccessPayload {
 	scope?: unknown;
 }
 
+const secretKeys = new Map<string, KeyObject>();
+
+/** The secret as a KeyObject, made once: given a string, jsonwebtoken first tries (and fails) to parse a public key on every verify. */
+function keyOf(secret: string): KeyObject {
+	let key = secretKeys.get(secret);
+	if (!key) {
+		key = createSecretKey(Buffer.from(secret));
+		secretKeys.set(secret, key);
+	}
+	return key;
+}
+
 /**
  * Verifies a Directus access token the way Directus does for REST (HS256 with its SECRET, issuer `directus`;
  * `alg: none` and other algorithms are refused; a session-mode token's session must still exist). Tokens that
@@ -57,20 +70,23 @@ export async function verifySocketToken(token: unknown, secret: string, knex: Kn
 	if (typeof token !== 'string' || token.length === 0) throw new SocketAuthError('TOKEN_MISSING');
 	let payload: DirectusAccessPayload;
 	try {
-		payload = jwt.verify(token, secret, { issuer: 'directus', algorithms: ['HS256'] }) as DirectusAccessPayload;
+		payload = jwt.verify(token, keyOf(secret), { issuer: 'directus', algorithms: ['HS256'] }) as DirectusAccessPayload;
 	} catch (error) {
 		throw new SocketAuthError(error instanceof jwt.TokenExpiredError ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
 	}
 	if (!payload.id || payload.share || payload.exp === undefined || payload.aud !== undefined || payload.scope !== undefined)
 		throw new SocketAuthError('TOKEN_INVALID');
 	const session = typeof payload.session === 'string' ? payload.session : null;
-	const user = await loadTokenUser(knex, payload.id, session);
+	const rows = await loadTokenUser(knex, payload.id, session);
+	const user = rows[0];
 	if (session && !user?.session_found) throw new SocketAuthError('SESSION_ENDED');
 	if (session && user?.oauth_client) throw new SocketAuthError('TOKEN_INVALID');
 	if (!user || user.status !== 'active') throw new SocketAuthError('USER_INACTIVE');
 	const role: string | null = user.role ?? null;
 	const roles = await rolesTree(knex, role, user.role_parent ?? null);
-	const access = await globalAccess(knex, payload.id, roles, ip);
+	// The statement above brought the policies of the user and of their role; a nested role's parents' need their own.
+	const policies = roles.length > 1 ? await attachedPolicies(knex, payload.id, roles) : rows.filter((row) => row.policy_found);
+	const access = globalAccess(policies, ip);
 	return {
 		userId: payload.id,
 		expiresAt: payload.exp * 1000,
@@ -80,19 +96,43 @@ export async function verifySocketToken(token: unknown, secret: string, knex: Kn
 	};
 }
 
-interface TokenUser {
+interface AttachedPolicy {
+	admin_access: unknown;
+	app_access: unknown;
+	ip_access: unknown;
+	sends_chat: unknown;
+}
+
+interface TokenUser extends AttachedPolicy {
 	status: string;
 	role: string | null;
 	role_parent: string | null;
 	session_found: unknown;
 	oauth_client: unknown;
+	policy_found: unknown;
 }
 
+/** Whether a policy grants `create` on `community_messages` (the question ItemsService would ask on a send). */
+const sendsChatColumn = (knex: Knex) =>
+	knex.raw('exists (select 1 from ?? as ?? where ?? = ?? and ?? = ? and ?? = ?) as ??', [
+		'directus_permissions',
+		'dp',
+		'dp.policy',
+		'p.id',
+		'dp.collection',
+		'community_messages',
+		'dp.action',
+		'create',
+		'sends_chat',
+	]);
+const POLICY_COLUMNS = ['p.admin_access', 'p.app_access', 'p.ip_access'];
+
 /**
- * The token's user, their role's parent, and (session-mode tokens) their session by Directus's own rule
- * (verifySessionJWT: the row exists for this user, is no share and has not expired), in one statement.
+ * The token's user, their role's parent, (session-mode tokens) their session by Directus's own rule
+ * (verifySessionJWT: the row exists for this user, is no share and has not expired), and the policies attached to
+ * the user or to their role, in one statement: one row per policy, or one row without a policy.
  */
-async function loadTokenUser(knex: Knex, userId: string, session: string | null): Promise<TokenUser | undefined> {
+async function loadTokenUser(knex: Knex, userId: string, session: string | null): Promise<TokenUser[]> {
 	return knex('directus_users as u')
 		.leftJoin('directus_roles as r', 'r.id', 'u.role')
 		.leftJoin('directus_sessions as s', (join) =>
@@ -102,8 +142,19 @@ async function loadTokenUser(knex: Knex, userId: string, session: string | null)
 				.andOnNull('s.share')
 				.andOn('s.expires', '>=', knex.raw('?', [new Date()])),
 		)
+		.leftJoin('directus_access as a', (join) => join.on('a.user', '=', 'u.id').orOn('a.role', '=', 'u.role'))
+		.leftJoin('directus_policies as p', 'p.id', 'a.policy')
 		.where('u.id', userId)
-		.first('u.status', 'u.role', 'r.parent as role_parent', 's.token as session_found', 's.oauth_client');
+		.select(
+			'u.status',
+			'u.role',
+			'r.parent as role_parent',
+			's.token as session_found',
+			's.oauth_client',
+			'p.id as policy_found',
+			...POLICY_COLUMNS,
+			sendsChatColumn(knex),
+		);
 }
 
 /** The role and its parents, as Directus resolves them for permissions. */
@@ -119,37 +170,33 @@ async function rolesTree(knex: Knex, role: string | null, parent: string | null)
 	return roles;
 }
 
-/** Admin and app access from the policies attached to the user or to their roles. */
-async function globalAccess(
-	knex: Knex,
-	user: string,
-	roles: string[],
-	ip: string | null,
-): Promise<{ admin: boolean; app: boolean; sendsChat: boolean }> {
-	const attached: Array<{ admin_access: unknown; app_access: unknown; sends_chat: unknown; ip_access: unknown }> = await knex(
-		'directus_access as a',
-	)
+/** The policies attached to the user or to any of their roles (a nested role's parents included). */
+async function attachedPolicies(knex: Knex, user: string, roles: string[]): Promise<AttachedPolicy[]> {
+	return knex('directus_access as a')
 		.join('directus_policies as p', 'p.id', 'a.policy')
-		.select(
-			'p.admin_access',
-			'p.app_access',
-			'p.ip_access',
-			knex.raw('exists (select 1 from ?? as ?? where ?? = ?? and ?? = ? and ?? = ?) as ??', [
-				'directus_permissions',
-				'dp',
-				'dp.policy',
-				'p.id',
-				'dp.collection',
-				'community_messages',
-				'dp.action',
-				'create',
-				'sends_chat',
-			]),
-		)
+		.select(...POLICY_COLUMNS, sendsChatColumn(knex))
 		.where((query) => {
 			query.where('a.user', user);
 			if (roles.length > 0) query.orWhereIn('a.role', roles);
 		});
+}
+
+/** A connected user's admin and app access and right to send chat as they are now (the re-check: roles change). */
+export async function currentAccess(
+	knex: Knex,
+	userId: string,
+	ip: string | null,
+): Promise<{ admin: boolean; app: boolean; sendsChat: boolean }> {
+	const rows = await loadTokenUser(knex, userId, null);
+	const user = rows[0];
+	if (!user) return { admin: false, app: false, sendsChat: false };
+	const roles = await rolesTree(knex, user.role ?? null, user.role_parent ?? null);
+	const policies = roles.length > 1 ? await attachedPolicies(knex, userId, roles) : rows.filter((row) => row.policy_found);
+	return globalAccess(policies, ip);
+}
+
+/** Admin and app access, and the right to send chat, from the user's policies. */
+function globalAccess(attached: AttachedPolicy[], ip: string | null): { admin: boolean; app: boolean; sendsChat: boolean } {
 	// A policy limited to some networks counts only from them, as Directus's filterPoliciesByIp decides for REST.
 	const rows = attached.filter((row) => policyAppliesFrom(row.ip_access, ip));
 	const truthy = (value: unknown) => value === true || value === 1 || value === '1';

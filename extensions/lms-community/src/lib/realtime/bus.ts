@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { ReadMarker } from '../community/chat.js';
-import { queueModeratorsOf } from '../community/moderation.js';
+import { queueModeratorsOfAsSystem } from '../community/moderation.js';
 import type { QueueChange } from '../community/moderation-feed.js';
-import { readReactionState } from '../community/message-reactions.js';
+import { readReactionStateAsSystem } from '../community/message-reactions.js';
 import type { Revocations } from './revocation.js';
 import { groupRoom, moderatorRoom, MODERATION_ADMINS_ROOM, userRoom, type CommunityIo } from './types.js';
 import { toWireMessage, toWireNotification } from './wire.js';
@@ -56,7 +56,7 @@ export function createSocketBus(io: CommunityIo, knex: Knex, revocations: Revoca
 			io.to(groupRoom(row.group)).emit(event, toWireMessage(row, false));
 		},
 		async reactionsChanged(message) {
-			const state = await readReactionState(knex, message);
+			const state = await readReactionStateAsSystem(knex, message);
 			// A deleted or hidden message shows no reactions: its tombstone went out with its own event.
 			if (!state || state.concealed) return;
 			const { concealed: _concealed, ...reactions } = state;
@@ -83,7 +83,7 @@ export function createSocketBus(io: CommunityIo, knex: Knex, revocations: Revoca
 		async moderationQueueChanged(changes) {
 			for (const change of changes) {
 				// Who moderates is read now, not at subscription: a moderator demoted or removed since hears nothing more.
-				const moderators = await queueModeratorsOf(knex, change.group);
+				const moderators = await queueModeratorsOfAsSystem(knex, change.group);
 				io.to([MODERATION_ADMINS_ROOM, ...moderators.map(moderatorRoom)]).emit('moderation:queue', change);
 			}
 		},

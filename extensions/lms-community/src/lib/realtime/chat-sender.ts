@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { sendChatMessage, type ChatSent } from '../community/chat-send.js';
+import { createPlainSendCommits, sendChatMessage, type ChatSent } from '../community/chat-send.js';
 import { ForbiddenError } from '../errors/index.js';
 import type { CoreAnnouncer } from '../community/core-events.js';
 import type { WriteLimits } from '../limits/write-limits.js';
@@ -24,12 +24,17 @@ export interface ChatSenderDeps {
  * A retry of a stored message is answered with the original and broadcast nothing.
  */
 export function createChatSender(deps: ChatSenderDeps) {
+	const plainSends = createPlainSendCommits(deps.knex);
 	return async (identity: SocketIdentity, input: MessageSend): Promise<ChatSent> => {
 		if (identity.accountability.admin) return deps.sendAsAdmin(identity, input);
 		// Directus's own permission to create messages, as ItemsService would check it: refused like a missing group.
 		if (!identity.sendsChat) throw new ForbiddenError();
 		const started = performance.now();
-		const sent = await sendChatMessage({ knex: deps.knex, spend: (user) => deps.limits.consume('message', user) }, identity.userId, input);
+		const sent = await sendChatMessage(
+			{ knex: deps.knex, spend: (user) => deps.limits.consume('message', user), ...(plainSends ? { plainSends } : {}) },
+			identity.userId,
+			input,
+		);
 		if (!sent.created) return sent;
 		deps.onStored((performance.now() - started) / 1000);
 		deps.bus.messageCreated(sent.message);

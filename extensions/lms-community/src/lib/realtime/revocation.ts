@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { SocketAuthError } from './auth.js';
+import { currentAccess, SocketAuthError } from './auth.js';
 import { decideRevocations, loadAccessFacts, type WatchedSocket } from './access-watch.js';
+import { followAdminAccess } from './handlers/moderation.js';
 import type { GroupRooms } from './rooms.js';
-import { socketsOverCap } from './socket-caps.js';
-import { userRoom, type CommunityIo, type CommunitySocket } from './types.js';
+import { SocketsByAddress, socketsOverCap } from './socket-caps.js';
+import { MODERATION_ADMINS_ROOM, userRoom, type CommunityIo, type CommunitySocket } from './types.js';
 
 /**
  * Ending access on the socket: a membership that ends takes its socket out of the group (`group:removed`),
@@ -12,6 +13,8 @@ import { userRoom, type CommunityIo, type CommunitySocket } from './types.js';
  * are also re-checked in batches (access-watch.ts).
  */
 export class Revocations {
+	private readonly byAddress = new SocketsByAddress<CommunitySocket>();
+
 	constructor(
 		private readonly io: CommunityIo,
 		private readonly rooms: GroupRooms,
@@ -71,14 +74,35 @@ export class Revocations {
 				await this.rooms.leave(socket, revocation.group);
 			}
 		}
+		await this.recheckAdmins();
+	}
+
+	/** Sockets subscribed as admins to the moderation queues: one whose admin access ended stops hearing every group. */
+	private async recheckAdmins(): Promise<void> {
+		for (const socket of this.io.sockets.sockets.values()) {
+			if (!socket.connected || !socket.rooms.has(MODERATION_ADMINS_ROOM)) continue;
+			const { identity } = socket.data;
+			const access = await currentAccess(this.knex, identity.userId, identity.accountability.ip ?? null);
+			if (access.admin) continue;
+			socket.data.identity = {
+				...identity,
+				sendsChat: access.sendsChat,
+				accountability: { ...identity.accountability, admin: access.admin, app: access.app },
+			};
+			await followAdminAccess(socket);
+		}
+	}
+
+	/** A closed socket leaves the per-IP count. */
+	forget(socket: CommunitySocket): void {
+		this.byAddress.remove(socket.data.address, socket);
 	}
 
 	/** Beyond the caps the oldest connections close, with a code that says why (a newer device took over). */
 	async enforceCaps(socket: CommunitySocket, caps: { perIp: number; perUser: number }): Promise<void> {
 		const tooMany = { code: 'TOO_MANY_CONNECTIONS', message: 'A newer connection took this one over.' } as const;
-		const sameAddress = [...this.io.sockets.sockets.values()]
-			.filter((other) => other.data.address === socket.data.address)
-			.map((other) => ({ id: other.id, issued: other.data.issued, socket: other }));
+		this.byAddress.add(socket.data.address, socket);
+		const sameAddress = this.byAddress.of(socket.data.address).map((other) => ({ id: other.id, issued: other.data.issued, socket: other }));
 		for (const old of socketsOverCap(sameAddress, caps.perIp)) {
 			old.socket.emit('connection:closed', tooMany);
 			old.socket.disconnect(true);

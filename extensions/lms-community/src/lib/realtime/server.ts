@@ -1,5 +1,3 @@
-import { setMessageReaction } from '../community/message-reactions.js';
-import { reactionHandlers } from './handlers/reactions.js';
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
@@ -7,7 +5,9 @@ import { markRead, markUnread, readMarker } from '../community/chat.js';
 import type { ChatSent } from '../community/chat-send.js';
 import type { CommunityContext } from '../community/context.js';
 import type { CoreAnnouncer } from '../community/core-events.js';
-import { joinGroup } from '../community/membership.js';
+import { joinGroupWithMarker } from '../community/membership.js';
+import { setMessageReaction } from '../community/message-reactions.js';
+import { moderatedGroups } from '../community/moderation.js';
 import { createReport } from '../community/reports.js';
 import { sendMessage } from '../community/send-message.js';
 import type { WriteLimits } from '../limits/write-limits.js';
@@ -17,16 +17,16 @@ import { overBufferCaps, type BufferedSocket } from './backpressure.js';
 import { createSocketBus, type CommunityBus } from './bus.js';
 import { createChatSender } from './chat-sender.js';
 import type { RealtimeConfig } from './config.js';
+import { loadDirectusTokenCheck } from './cookie-auth.js';
 import { authenticateConnections, authHandlers, TokenExpiry, type BrowserHeaders } from './handlers/auth.js';
 import { benchRelayHandlers } from './handlers/bench-relay.js';
 import { groupHandlers } from './handlers/groups.js';
 import type { Handlers } from './handlers/handler.js';
 import { messageHandlers } from './handlers/messages.js';
-import { presenceHandlers } from './handlers/presence.js';
-import { receiptHandlers } from './handlers/receipts.js';
 import { moderationHandlers } from './handlers/moderation.js';
-import { loadDirectusTokenCheck } from './cookie-auth.js';
-import { moderatedGroups } from '../community/moderation.js';
+import { presenceHandlers } from './handlers/presence.js';
+import { reactionHandlers } from './handlers/reactions.js';
+import { receiptHandlers } from './handlers/receipts.js';
 import { typingHandlers } from './handlers/typing.js';
 import { MemoryPresence, RedisPresence, type PresenceStore } from './presence.js';
 import { PresenceFeed } from './presence-feed.js';
@@ -158,7 +158,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 	const handlers: Handlers = {
 		...authHandlers(authDeps, expiry),
 		...groupHandlers({
-			join: (group, user) => joinGroup(context, group, user),
+			join: (group, user) => joinGroupWithMarker(context, group, user),
 			readMarker: (group, user) => readMarker(knex, group, user),
 			limits,
 			presence,
@@ -177,8 +177,9 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		}),
 		...reactionHandlers({
 			knex,
+			limits,
 			async set(identity, input, present) {
-				await setMessageReaction(context, identity.accountability, await schema(), input, present);
+				await setMessageReaction(context, bus, identity.accountability, await schema(), input, present);
 			},
 		}),
 		...(config.benchRelayOnly ? benchRelayHandlers(io) : {}),
@@ -213,6 +214,7 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 		socket.onAny((event: string, ...args: unknown[]) => dispatch(socket, event, args));
 		socket.on('disconnect', () => {
 			expiry.cancel(socket);
+			revocations.forget(socket);
 			rooms.leaveAll(socket).catch((error) => logger.warn(error, 'community socket: leaving on disconnect'));
 		});
 	});

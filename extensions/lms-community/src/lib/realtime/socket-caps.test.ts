@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, socketsOverCap } from './socket-caps.js';
+import { clientAddress, SocketsByAddress, socketsOverCap } from './socket-caps.js';
 
 describe('socket caps', () => {
 	it('closes the oldest beyond the cap and keeps the newest', () => {
@@ -18,5 +18,19 @@ describe('socket caps', () => {
 		expect(clientAddress(handshake, true)).toBe('203.0.113.7');
 		expect(clientAddress(handshake, false)).toBe('10.0.0.2');
 		expect(clientAddress({ address: '10.0.0.2', headers: {} }, true)).toBe('10.0.0.2');
+	});
+
+	it('indexes sockets by address and forgets an address with its last socket', () => {
+		const index = new SocketsByAddress<string>();
+		index.add('10.0.0.1', 'a');
+		index.add('10.0.0.1', 'b');
+		index.add('10.0.0.2', 'c');
+		expect(index.of('10.0.0.1')).toEqual(['a', 'b']);
+		index.remove('10.0.0.1', 'a');
+		index.remove('10.0.0.1', 'a');
+		expect(index.of('10.0.0.1')).toEqual(['b']);
+		index.remove('10.0.0.1', 'b');
+		expect(index.of('10.0.0.1')).toEqual([]);
+		expect(index.of('10.0.0.2')).toEqual(['c']);
 	});
 });

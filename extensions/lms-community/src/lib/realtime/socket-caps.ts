@@ -18,3 +18,24 @@ export function socketsOverCap<T extends LiveSocket>(sockets: T[], cap: number):
 	if (sockets.length <= cap) return [];
 	return [...sockets].sort((a, b) => a.issued - b.issued).slice(0, sockets.length - cap);
 }
+
+/** This instance's sockets by client address: the per-IP cap looks at one address's sockets, never at all of them. */
+export class SocketsByAddress<T> {
+	private readonly byAddress = new Map<string, Set<T>>();
+
+	add(address: string, socket: T): void {
+		const sockets = this.byAddress.get(address) ?? new Set<T>();
+		sockets.add(socket);
+		this.byAddress.set(address, sockets);
+	}
+
+	remove(address: string, socket: T): void {
+		const sockets = this.byAddress.get(address);
+		if (!sockets?.delete(socket)) return;
+		if (sockets.size === 0) this.byAddress.delete(address);
+	}
+
+	of(address: string): T[] {
+		return [...(this.byAddress.get(address) ?? [])];
+	}
+}

@@ -10,6 +10,7 @@ import {
 	NotMemberError,
 	NotModeratorError,
 } from '../errors/index.js';
+import { joinReceipt, markerColumns, markerFromRow, type ReadMarker } from './read-marker.js';
 
 export interface GroupRow {
 	id: number;
@@ -96,22 +97,27 @@ export async function loadGroupFacts(
 	knex: Knex,
 	groupId: number,
 	userId: string,
+	options: { withReadMarker?: boolean } = {},
 ): Promise<{
 	group: GroupRow | undefined;
 	member: MemberRow | undefined;
 	enrollment: (EnrollmentFacts & { id: number; user: string }) | undefined;
+	/** With `withReadMarker`: the user's read marker, read in the same statement (a socket join answers it). */
+	readMarker?: ReadMarker;
 }> {
-	const row: Record<string, any> | undefined = await knex('community_groups as g')
+	const query = knex('community_groups as g')
 		.leftJoin('community_members as m', (join) => join.on('m.group', '=', 'g.id').andOn('m.user', '=', knex.raw('?', [userId])))
 		.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
-		.where('g.id', groupId)
-		.first(
-			'g.*',
-			...['id', 'role', 'status', 'notify'].map((column) => `m.${column} as m_${column}`),
-			...['id', 'role', 'status', 'starts_at', 'expires_at'].map((column) => `e.${column} as e_${column}`),
-		);
+		.where('g.id', groupId);
+	if (options.withReadMarker) joinReceipt(query, knex, userId);
+	const row: Record<string, any> | undefined = await query.first(
+		'g.*',
+		...['id', 'role', 'status', 'notify'].map((column) => `m.${column} as m_${column}`),
+		...['id', 'role', 'status', 'starts_at', 'expires_at'].map((column) => `e.${column} as e_${column}`),
+		...(options.withReadMarker ? markerColumns(knex, groupId, userId) : []),
+	);
 	if (!row) return { group: undefined, member: undefined, enrollment: undefined };
-	const group = Object.fromEntries(Object.entries(row).filter(([key]) => !/^[me]_/.test(key))) as unknown as GroupRow;
+	const group = Object.fromEntries(Object.entries(row).filter(([key]) => !/^([me]|marker)_/.test(key))) as unknown as GroupRow;
 	const present = (value: unknown): boolean => value !== null && value !== undefined;
 	return {
 		group,
@@ -129,6 +135,7 @@ export async function loadGroupFacts(
 					expires_at: row['e_expires_at'],
 				}
 			: undefined,
+		...(options.withReadMarker ? { readMarker: markerFromRow(groupId, row) } : {}),
 	};
 }
 

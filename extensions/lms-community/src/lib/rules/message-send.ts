@@ -60,9 +60,7 @@ export function decideSend(facts: SendFacts, input: SendInput, userId: string, n
 	const context = memberContextOf(facts.group, facts.member, facts.enrollment, false, now);
 	if (!readsGroup(context) && !(facts.enrollment && enrollmentGivesAccess(facts.enrollment, now))) throw new ForbiddenError();
 	assertCanWrite(context);
-	if (!flag(context.group.chat_enabled)) throw new ChatDisabledError();
-	// The course's cut-off date closes chat too (moderators keep writing, as in threads).
-	if (!context.moderator && lockedReason(context.group, now)) throw new GroupLockedError();
+	assertChatOpen(context, now);
 	const body = requireBody(input.body, LIMITS.messageBody);
 	if (input.reply_to) {
 		const original = facts.replyTo;
@@ -72,6 +70,14 @@ export function decideSend(facts: SendFacts, input: SendInput, userId: string, n
 	}
 	const slowModeSeconds = context.moderator ? 0 : Number(context.group.slow_mode_seconds ?? 0);
 	return { context, body, slowModeSeconds };
+}
+
+/** Chat writes (a message, a reaction) need the group's chat on and not yet locked. */
+export function assertChatOpen(context: MemberContext, now: Date): void {
+	if (context.admin) return;
+	if (!flag(context.group.chat_enabled)) throw new ChatDisabledError();
+	// The course's cut-off date closes chat too (moderators keep writing, as in threads).
+	if (!context.moderator && lockedReason(context.group, now)) throw new GroupLockedError();
 }
 
 /**

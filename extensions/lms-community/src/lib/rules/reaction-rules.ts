@@ -4,16 +4,18 @@ import { ForbiddenError, InvalidPayloadError, InvalidStateError, NotOwnerError }
 import { personWriting, storedKeys } from './caller.js';
 import { nowIso } from './clock.js';
 import { assertCanWrite } from './facts.js';
+import { assertChatOpen } from './message-send.js';
 import { parseInput, parseId, withoutSelfReference } from './parse-input.js';
 import type { RuleContext } from './post-rules.js';
 import { Id } from './schemas.js';
 import { loadVisibleMessage } from './visibility.js';
 
 /**
- * Reactions on chat messages through Directus's items (REST, GraphQL, the socket's `reaction:add`/`remove`):
- * the allowed set of posts; a member who may write in the message's group reacts to a message they see that
- * is neither deleted nor hidden; everyone removes only their own reactions. The change cursor's triggers
- * number each added or removed reaction as a change of its message (setup/change-cursor.ts).
+ * Reactions on chat messages through Directus's items (REST, GraphQL, the socket's `reaction:add`): the allowed
+ * set of posts; a member who may write in the message's group, while its chat is open, reacts to a message they
+ * see that is neither deleted nor hidden; everyone removes only their own reactions (a retraction is allowed
+ * after the chat closed). The change cursor's triggers number each added or removed reaction as a change of its
+ * message (setup/change-cursor.ts).
  */
 
 const MessageReactionInput = z.object({ message: Id, emoji: z.unknown() }).strict();
@@ -37,7 +39,9 @@ export async function handleMessageReactionCreate(
 	const input = parseInput(MessageReactionInput, withoutSelfReference(payload, 'user', userId));
 	const emoji = allowedEmoji(input.emoji);
 	const { row: message, context } = await loadVisibleMessage(trx, input.message, userId, false);
+	// A reaction is a chat write: the group must take chat (on, not locked, not archived), as for a send.
 	assertCanWrite(context);
+	assertChatOpen(context, new Date());
 	if (message.deleted_at || message.hidden_at) throw new InvalidStateError({ reason: 'Deleted and hidden messages take no reactions.' });
 	return { message: input.message, user: userId, emoji, date_created: nowIso() };
 }

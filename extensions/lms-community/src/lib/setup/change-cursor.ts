@@ -11,21 +11,36 @@ import { isPostgres } from './search-index.js';
  *
  * On PostgreSQL the number comes from `UPDATE community_groups … RETURNING`, so the group's row stays locked
  * until commit and commit order is change order, as for `seq`. Locks are taken message first, then group, on
- * every path (an UPDATE locks its row before its triggers run; the reaction trigger locks the message itself),
- * so two changes never wait for each other crosswise. `change_seq` is in no unique index (setup/indexes.ts):
+ * every path (an UPDATE locks its row before its triggers run; the reaction trigger locks the message itself;
+ * bulk paths lock all their messages, then their groups, first: community/change-locks.ts), so two changes never
+ * wait for each other crosswise. `change_seq` is in no unique index (setup/indexes.ts):
  * its updates keep the weaker row lock that foreign-key checks do not conflict with.
  */
 
 /** The columns a client's copy of a message holds (realtime/wire.ts): a change to any of them is a change. */
 const TRACKED = ['body', 'sender', 'sender_pseudonym', 'reply_to', 'edited_at', 'deleted_at', 'hidden_at'] as const;
 
-export async function ensureChangeCursor(knex: Knex): Promise<string[]> {
+export async function ensureChangeCursor(knex: Knex, options: { onlyIfMissing?: boolean } = {}): Promise<string[]> {
 	if (!(await knex.schema.hasTable('community_message_reactions')) || !(await knex.schema.hasColumn('community_messages', 'change_seq')))
 		return [];
-	if (isPostgres(knex)) await ensurePostgresTriggers(knex);
-	else await ensureSqliteTriggers(knex);
+	// At server start (every instance, every start) triggers already in place are left alone: no DDL, no gap.
+	if (!options.onlyIfMissing || !(await triggersPresent(knex))) {
+		// PostgreSQL's DDL is transactional: the triggers are replaced with no moment without them.
+		if (isPostgres(knex)) await knex.transaction((trx) => ensurePostgresTriggers(trx));
+		else await ensureSqliteTriggers(knex);
+	}
 	await numberUnnumberedMessages(knex);
 	return ['change cursor: triggers on community_messages and community_message_reactions'];
+}
+
+const POSTGRES_TRIGGERS = ['community_messages_change', 'community_message_reactions_change'] as const;
+
+async function triggersPresent(knex: Knex): Promise<boolean> {
+	const expected: readonly string[] = isPostgres(knex) ? POSTGRES_TRIGGERS : SQLITE_TRIGGERS;
+	const rows: Array<{ name: string }> = isPostgres(knex)
+		? await knex('pg_trigger').whereIn('tgname', expected).select({ name: 'tgname' })
+		: await knex('sqlite_master').where('type', 'trigger').whereIn('name', expected).select('name');
+	return new Set(rows.map((row) => row.name)).size === expected.length;
 }
 
 async function ensurePostgresTriggers(knex: Knex): Promise<void> {
@@ -91,17 +106,30 @@ async function ensureSqliteTriggers(knex: Knex): Promise<void> {
 	});
 }
 
-/** Messages stored before the change cursor existed take their `seq` as their change number. */
+/**
+ * Messages stored before the change cursor existed take the next numbers of their group, in `seq` order: above
+ * every cursor a client holds, never a number already given (their `seq` could be either).
+ * Locks in the triggers' order: the messages first, then the group.
+ */
 async function numberUnnumberedMessages(knex: Knex): Promise<void> {
-	const unnumbered = await knex('community_messages').whereNull('change_seq').first('id');
-	if (!unnumbered) return;
-	await knex.transaction(async (trx) => {
-		await trx('community_messages')
-			.whereNull('change_seq')
-			.update({ change_seq: trx.ref('seq') });
-		const highest = '(SELECT COALESCE(MAX(m.change_seq), 0) FROM community_messages m WHERE m."group" = community_groups.id)';
-		await trx('community_groups')
-			.whereRaw(`last_change_seq < ${highest}`)
-			.update({ last_change_seq: trx.raw(highest) });
-	});
+	const groups: Array<{ group: number }> = await knex('community_messages').whereNull('change_seq').distinct('group');
+	for (const { group } of groups) {
+		await knex.transaction(async (trx) => {
+			const unnumbered = trx('community_messages')
+				.where('group', group)
+				.whereNull('change_seq')
+				.orderBy([{ column: 'seq' }, { column: 'id' }]);
+			const ids: number[] = (await (isPostgres(trx) ? unnumbered.forUpdate() : unnumbered).select('id')).map(
+				(row: { id: number }) => row.id,
+			);
+			if (ids.length === 0) return;
+			await trx('community_groups').where('id', group).increment('last_change_seq', ids.length);
+			const last = Number((await trx('community_groups').where('id', group).first('last_change_seq'))?.last_change_seq);
+			const first = last - ids.length + 1;
+			for (const [i, id] of ids.entries())
+				await trx('community_messages')
+					.where('id', id)
+					.update({ change_seq: first + i });
+		});
+	}
 }

@@ -27,12 +27,15 @@ export interface SetupReport {
 /** Everything `directus community setup` does, in order; safe to run on every start. */
 export async function runSetup(ctx: SetupContext, options: SetupOptions): Promise<SetupReport> {
 	await dropChangeCursorTriggers(ctx.database);
-	const schema = await applySnapshotsAsSystem(ctx, options);
-	const indexes = [
-		...(await ensureCompositeIndexes(ctx.database)),
-		...(await ensureSearchIndexes(ctx.database)),
-		...(await ensureChangeCursor(ctx.database)),
-	];
+	let schema: SchemaStepResult[];
+	let changeCursor: string[] = [];
+	try {
+		schema = await applySnapshotsAsSystem(ctx, options);
+	} finally {
+		// Whatever the snapshot's outcome, chat changes are numbered again: a failed setup leaves no gap behind.
+		changeCursor = await ensureChangeCursor(ctx.database);
+	}
+	const indexes = [...(await ensureCompositeIndexes(ctx.database)), ...(await ensureSearchIndexes(ctx.database)), ...changeCursor];
 	const access = await applyAccessAsSystem(ctx);
 	const app = await applyAppAsSystem(ctx);
 	const groups = await ensureGroupsForCourses(ctx);

@@ -6,6 +6,7 @@ import { cookieOriginAllowed, sessionCookie, verifySessionCookie, type DirectusT
 import { AuthRefresh } from '../events.js';
 import type { CommunityIo, CommunitySocket } from '../types.js';
 import type { Handlers } from './handler.js';
+import { followAdminAccess } from './moderation.js';
 
 export interface AuthDeps {
 	secret: string;
@@ -113,6 +114,7 @@ export function authHandlers(deps: AuthDeps, expiry: TokenExpiry): Pick<Handlers
 			if (identity.userId !== socket.data.identity.userId) throw new SocketAuthError('TOKEN_INVALID');
 			socket.data.identity = identity;
 			expiry.schedule(socket);
+			await followAdminAccess(socket);
 			return { expires_at: new Date(identity.expiresAt).toISOString() };
 		},
 	};

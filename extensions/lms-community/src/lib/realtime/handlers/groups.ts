@@ -7,7 +7,8 @@ import type { GroupRooms } from '../rooms.js';
 import type { Handlers } from './handler.js';
 
 export interface GroupDeps {
-	join(group: number, user: string): Promise<JoinResult>;
+	/** The join, with the marker when it came with the join's facts (a member already in). */
+	join(group: number, user: string): Promise<JoinResult & { readMarker: ReadMarker | null }>;
 	readMarker(group: number, user: string): Promise<ReadMarker>;
 	limits: Pick<WriteLimits, 'consume'>;
 	presence: Pick<PresenceStore, 'online'>;
@@ -23,9 +24,12 @@ export function groupHandlers(deps: GroupDeps): Pick<Handlers, 'group:join' | 'g
 			const { group } = GroupRef.parse(payload);
 			const user = socket.data.identity.userId;
 			await deps.limits.consume('join', user);
-			const { member } = await deps.join(group, user);
+			const { member, readMarker } = await deps.join(group, user);
 			await deps.rooms.enter(socket, group);
-			const [online, marker] = await Promise.all([deps.presence.online(group, deps.presenceListMax), deps.readMarker(group, user)]);
+			const [online, marker] = await Promise.all([
+				deps.presence.online(group, deps.presenceListMax),
+				readMarker ?? deps.readMarker(group, user),
+			]);
 			return { group, member: { role: member.role, status: member.status }, presence: online.users, online_count: online.count, marker };
 		},
 		async 'group:leave'(socket, payload) {

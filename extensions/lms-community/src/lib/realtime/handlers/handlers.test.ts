@@ -78,7 +78,11 @@ describe('group:join', () => {
 		const marker: ReadMarker = { group: 3, last_read_message: null, last_read_seq: 0, unread_after_seq: 0, unread: 4 };
 		const entered: number[] = [];
 		const handlers = groupHandlers({
-			join: async (group, user) => ({ member: { id: 1, group, user, role: 'student', status: 'active', notify: 'all' }, joined: true }),
+			join: async (group, user) => ({
+				member: { id: 1, group, user, role: 'student', status: 'active', notify: 'all' },
+				joined: true,
+				readMarker: null,
+			}),
 			readMarker: async () => marker,
 			limits: noLimits,
 			presence: { online: async (_group, max) => ({ users: ['a', 'b', 'c'].slice(0, max), count: 3 }) },
@@ -94,6 +98,26 @@ describe('group:join', () => {
 		});
 		expect(entered).toEqual([3]);
 		await expect(handlers['group:join'](socketOf('ann'), { group: 'x' })).rejects.toThrow();
+	});
+
+	it('answers the marker that came with the join’s facts without reading it again', async () => {
+		const { socketOf } = fakeIo();
+		const marker: ReadMarker = { group: 3, last_read_message: 9, last_read_seq: 5, unread_after_seq: 5, unread: 1 };
+		const handlers = groupHandlers({
+			join: async (group, user) => ({
+				member: { id: 1, group, user, role: 'student', status: 'active', notify: 'all' },
+				joined: false,
+				readMarker: marker,
+			}),
+			readMarker: async () => {
+				throw new Error('read again');
+			},
+			limits: noLimits,
+			presence: { online: async () => ({ users: [], count: 0 }) },
+			rooms: { enter: async () => undefined, leave: async () => undefined },
+			presenceListMax: 2,
+		});
+		expect((await handlers['group:join'](socketOf('ann'), { group: 3 })).marker).toEqual(marker);
 	});
 });
 

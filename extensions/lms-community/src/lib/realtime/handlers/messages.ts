@@ -6,7 +6,7 @@ import type { WriteLimits } from '../../limits/write-limits.js';
 import type { SocketIdentity } from '../auth.js';
 import { MessageDelete, MessageEdit, MessageReport, MessageSend, MessageSync, type WireMessage } from '../events.js';
 import { toWireMessage } from '../wire.js';
-import { reactionsOf } from '../../community/message-reactions.js';
+import { reactionsOfAsSystem } from '../../community/message-reactions.js';
 import type { Handlers } from './handler.js';
 
 export interface MessageDeps {
@@ -25,7 +25,7 @@ export interface MessageDeps {
  * reader, its body emptied) carries none.
  */
 async function withReactions(knex: Knex, page: WireMessage[], shown: Set<number>, userId: string): Promise<WireMessage[]> {
-	const counted = await reactionsOf(knex, [...shown], userId);
+	const counted = await reactionsOfAsSystem(knex, [...shown], userId);
 	return page.map((message) => {
 		const found = shown.has(message.id) ? counted.get(message.id) : undefined;
 		return { ...message, reactions: found?.reactions ?? {}, my_reactions: found?.mine ?? [] };

@@ -2,6 +2,7 @@ import type { ModeratedGroup } from '../../community/moderation.js';
 import { NotModeratorError } from '../../errors/index.js';
 import { ModerationSubscribe } from '../events.js';
 import { moderatorRoom, MODERATION_ADMINS_ROOM } from '../types.js';
+import type { CommunitySocket } from '../types.js';
 import type { Handlers } from './handler.js';
 
 export interface ModerationDeps {
@@ -25,4 +26,18 @@ export function moderationHandlers(deps: ModerationDeps): Pick<Handlers, 'modera
 			return { groups: groups.map((group) => group.id) };
 		},
 	};
+}
+
+/**
+ * A subscribed socket whose admin access changed (`auth:refresh`, the periodic re-check) moves between the admins'
+ * room, which hears every group, and its own moderator room, which hears the groups it moderates when each change
+ * happens (bus.ts): a demoted admin stops hearing every queue at once.
+ */
+export async function followAdminAccess(socket: CommunitySocket): Promise<void> {
+	const { userId, accountability } = socket.data.identity;
+	const admin = accountability.admin === true;
+	const [from, to] = admin ? [moderatorRoom(userId), MODERATION_ADMINS_ROOM] : [MODERATION_ADMINS_ROOM, moderatorRoom(userId)];
+	if (!socket.rooms.has(from)) return;
+	await socket.leave(from);
+	await socket.join(to);
 }

@@ -1,0 +1,75 @@
+import type { Knex } from 'knex';
+
+type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+interface Pending<I, O> {
+	input: I;
+	resolve(value: O): void;
+	reject(error: unknown): void;
+}
+
+/**
+ * Group commit: writes that arrive while a commit is in flight wait for it, then go together in one transaction,
+ * so one WAL flush serves all of them (under load the send path waits on WAL flushes, not on CPU). A lone write
+ * runs as it is, with no transaction around it and no added wait. Each write of a batch runs in its own
+ * savepoint: one failing (a retry racing its first attempt) leaves the others. Every outcome is given only after
+ * COMMIT, so a write is never reported before it is durable, and a failed one sees its rival's committed row.
+ * Writes are taken in `order` (stable), so concurrent batches lock rows in one order and cannot deadlock.
+ */
+export class GroupCommit<I, O> {
+	private queue: Array<Pending<I, O>> = [];
+	private flushing = false;
+
+	constructor(
+		private readonly knex: Knex,
+		private readonly write: (db: Knex, input: I) => Promise<O>,
+		private readonly order: (a: I, b: I) => number,
+		private readonly maxBatch: number,
+	) {}
+
+	submit(input: I): Promise<O> {
+		return new Promise<O>((resolve, reject) => {
+			this.queue.push({ input, resolve, reject });
+			void this.flush();
+		});
+	}
+
+	private async flush(): Promise<void> {
+		if (this.flushing) return;
+		this.flushing = true;
+		try {
+			while (this.queue.length > 0) await this.run(this.queue.splice(0, this.maxBatch));
+		} finally {
+			this.flushing = false;
+		}
+	}
+
+	private async run(batch: Array<Pending<I, O>>): Promise<void> {
+		if (batch.length === 1) {
+			const [only] = batch as [Pending<I, O>];
+			await this.write(this.knex, only.input).then(only.resolve, only.reject);
+			return;
+		}
+		const ordered = [...batch].sort((a, b) => this.order(a.input, b.input));
+		const outcomes: Array<Outcome<O>> = [];
+		try {
+			await this.knex.transaction(async (trx) => {
+				for (const pending of ordered)
+					outcomes.push(
+						await trx.transaction((savepoint) => this.write(savepoint, pending.input)).then(
+							(value): Outcome<O> => ({ ok: true, value }),
+							(error: unknown): Outcome<O> => ({ ok: false, error }),
+						),
+					);
+			});
+		} catch (error) {
+			for (const pending of ordered) pending.reject(error);
+			return;
+		}
+		ordered.forEach((pending, i) => {
+			const outcome = outcomes[i]!;
+			if (outcome.ok) pending.resolve(outcome.value);
+			else pending.reject(outcome.error);
+		});
+	}
+}
