@@ -176,9 +176,17 @@ async function main() {
 		for (const adapter of ['pubsub', 'sharded', 'streams'] as const) {
 			const env = { REDIS: redisUrl, COMMUNITY_REDIS_ADAPTER: adapter, COMMUNITY_REDIS_PREFIX: `bench-${Date.now()}:` };
 			log(`\n## One instance + Redis (${adapter}) at ${PAIR_RATE} msg/s`);
-			result.singleWithRedis[adapter] = await measured(await startSingle(`one instance (${adapter})`, 'postgres', env), `one instance, ${adapter}`, false);
+			result.singleWithRedis[adapter] = await measured(
+				await startSingle(`one instance (${adapter})`, 'postgres', env),
+				`one instance, ${adapter}`,
+				false,
+			);
 			log(`\n## Two instances + Redis (${adapter}) at ${PAIR_RATE} msg/s, senders and receivers on both`);
-			result.pair[adapter] = await measured(await startPair(`two instances (${adapter})`, redisUrl, { COMMUNITY_REDIS_ADAPTER: adapter }), `two instances, ${adapter}`, true);
+			result.pair[adapter] = await measured(
+				await startPair(`two instances (${adapter})`, redisUrl, { COMMUNITY_REDIS_ADAPTER: adapter }),
+				`two instances, ${adapter}`,
+				true,
+			);
 		}
 	}
 

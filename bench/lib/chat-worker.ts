@@ -73,7 +73,14 @@ process.on('message', async (command: WorkerCommand) => {
 		reply({ type: 'reset' });
 	} else if (command.type === 'report') {
 		const cpu = process.cpuUsage();
-		reply({ type: 'report', received, unexpected, histogram: encodeHistogram(histogram), crossHistogram: encodeHistogram(crossHistogram), cpuMs: (cpu.user + cpu.system) / 1000 });
+		reply({
+			type: 'report',
+			received,
+			unexpected,
+			histogram: encodeHistogram(histogram),
+			crossHistogram: encodeHistogram(crossHistogram),
+			cpuMs: (cpu.user + cpu.system) / 1000,
+		});
 	} else if (command.type === 'close') {
 		for (const client of clients) client.close();
 		setTimeout(() => process.exit(0), 200);

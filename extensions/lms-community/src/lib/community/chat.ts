@@ -24,7 +24,6 @@ export async function unreadCount(knex: Knex, groupId: number, userId: string, a
 	return Number(row?.['count'] ?? 0);
 }
 
-
 /** The message a read or unread marker points at: one of this group's the caller may see. */
 async function markableMessage(knex: Knex, caller: { userId: string; admin: boolean }, groupId: number, messageId: number) {
 	const member = await loadVisibleGroup(knex, groupId, caller.userId, caller.admin);

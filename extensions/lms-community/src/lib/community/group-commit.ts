@@ -56,10 +56,12 @@ export class GroupCommit<I, O> {
 			await this.knex.transaction(async (trx) => {
 				for (const pending of ordered)
 					outcomes.push(
-						await trx.transaction((savepoint) => this.write(savepoint, pending.input)).then(
-							(value): Outcome<O> => ({ ok: true, value }),
-							(error: unknown): Outcome<O> => ({ ok: false, error }),
-						),
+						await trx
+							.transaction((savepoint) => this.write(savepoint, pending.input))
+							.then(
+								(value): Outcome<O> => ({ ok: true, value }),
+								(error: unknown): Outcome<O> => ({ ok: false, error }),
+							),
 					);
 			});
 		} catch (error) {

@@ -123,6 +123,25 @@ function visibleRows(query: Knex.QueryBuilder, type: SearchQuery['type'], scope:
 	}
 }
 
+/** One page of the matches, best rank first (ties by newest id), after the cursor. */
+function rankedPage(
+	knex: Knex,
+	matches: Knex.QueryBuilder,
+	cursor: SearchCursor | null,
+	limit: number,
+): Promise<Array<Record<string, any>>> {
+	const page = knex
+		.select('*')
+		.from(matches.as('hits'))
+		.orderBy([
+			{ column: 'rank', order: 'desc' },
+			{ column: 'id', order: 'desc' },
+		])
+		.limit(limit);
+	afterCursor(page, cursor);
+	return page;
+}
+
 function afterCursor(query: Knex.QueryBuilder, cursor: SearchCursor | null): void {
 	if (!cursor) return;
 	query.where((next) =>
@@ -171,16 +190,7 @@ const postgresSearch: Search = async (knex, type, terms, languages, scope, curso
 	});
 	if (branches.length === 0) return [];
 	const matches = branches.length === 1 ? branches[0]! : branches[0]!.unionAll(branches.slice(1), true);
-	const page = knex
-		.select('*')
-		.from(matches.as('hits'))
-		.orderBy([
-			{ column: 'rank', order: 'desc' },
-			{ column: 'id', order: 'desc' },
-		])
-		.limit(limit);
-	afterCursor(page, cursor);
-	const rows: Array<Record<string, any>> = await page;
+	const rows = await rankedPage(knex, matches, cursor, limit);
 	if (rows.length === 0) return [];
 	const headlines: Array<{ id: number; snippet: string }> = await knex(`${index} as s`)
 		.join(`${TABLES[type]} as t`, 't.id', 's.id')
@@ -209,16 +219,7 @@ const sqliteSearch: Search = async (knex, type, terms, _languages, scope, cursor
 		.select(...COLUMNS[type], knex.raw(`-${bm25} AS rank`))
 		.whereRaw(`${fts} MATCH ?`, [match]);
 	visibleRows(matches, type, scope);
-	const page = knex
-		.select('*')
-		.from(matches.as('hits'))
-		.orderBy([
-			{ column: 'rank', order: 'desc' },
-			{ column: 'id', order: 'desc' },
-		])
-		.limit(limit);
-	afterCursor(page, cursor);
-	const rows: Array<Record<string, any>> = await page;
+	const rows = await rankedPage(knex, matches, cursor, limit);
 	if (rows.length === 0) return [];
 	// Snippets for the page only: FTS5 makes them from the stored text, one row at a time.
 	const snippets: Array<{ id: number; snippet: string }> = await knex(fts)
