@@ -8,7 +8,7 @@
 import knex from 'knex';
 import { PG_CONNECTION } from '../tests/support/directus-instance.js';
 import { STUDENT_ROLE_ID } from '../extensions/lms-community/src/lib/access/rules.js';
-import { startSingle } from './lib/deployments.js';
+import { startBeside, startSingle } from './lib/deployments.js';
 import { AdminApi } from './lib/seed.js';
 
 const MESSAGES = Number(process.env['SEARCH_BENCH_MESSAGES'] ?? 1_000_000);
@@ -17,6 +17,10 @@ const GROUPS = 40;
 const READ_GROUPS = 5;
 const REQUESTS = 100;
 const WARMUP = 10;
+/** How deep the cursor is followed once per query, 50 hits a page: past the 5 × 250 ranked hits, into the older ones. */
+const DEEP_PAGES = 40;
+/** The server's default COMMUNITY_SEARCH_RANK_WINDOW (community/search.ts). */
+const RANK_WINDOW = 250;
 
 /** A vocabulary drawn with a skew (cube of a uniform draw): its first words are common, its last ones rare. */
 const WORDS = `the a to and of is in it you that for on with this exam lecture homework question answer week
@@ -98,23 +102,52 @@ try {
 	}
 
 	const queries = { 'common word': 'exam', 'rare word': RARE, phrase: '"exam date"' };
-	const results: Array<{ type: string; kind: string; hits: number; p50: number; p95: number }> = [];
-	for (const type of ['messages', 'posts']) {
-		for (const [kind, q] of Object.entries(queries)) {
-			const path = `/community/search?type=${type}&q=${encodeURIComponent(q)}&limit=20`;
-			const times: number[] = [];
-			let hits = 0;
-			for (let i = 0; i < WARMUP + REQUESTS; i++) {
-				started = performance.now();
-				const response = await fetch(url + path, { headers: { authorization: `Bearer ${api.accessToken}` } });
-				const body = await response.json();
-				const ms = performance.now() - started;
-				if (response.status !== 200) throw new Error(`${path} → ${response.status} ${JSON.stringify(body)}`);
-				hits = body.data.length;
-				if (i >= WARMUP) times.push(ms);
+	type Row = { ranking: string; type: string; kind: string; hits: number; p50: number; p95: number; deep: string };
+	const results: Row[] = [];
+	const ask = async (base: string, path: string) => {
+		started = performance.now();
+		const response = await fetch(base + path, { headers: { authorization: `Bearer ${api.accessToken}` } });
+		const body = await response.json();
+		const ms = performance.now() - started;
+		if (response.status !== 200) throw new Error(`${path} → ${response.status} ${JSON.stringify(body)}`);
+		return { ms, hits: body.data.length as number, next: body.meta.next_cursor as string | null };
+	};
+	const measure = async (base: string, ranking: string) => {
+		for (const type of ['messages', 'posts']) {
+			for (const [kind, q] of Object.entries(queries)) {
+				const path = `/community/search?type=${type}&q=${encodeURIComponent(q)}&limit=20`;
+				const times: number[] = [];
+				let first = { ms: 0, hits: 0, next: null as string | null };
+				for (let i = 0; i < WARMUP + REQUESTS; i++) {
+					first = await ask(base, path);
+					if (i >= WARMUP) times.push(first.ms);
+				}
+				// The walk through DEEP_PAGES pages of 50 by cursor, from the first.
+				const deep: number[] = [];
+				for (let page = 1, cursor: string | null = ''; page <= DEEP_PAGES && cursor !== null; page++) {
+					const answer = await ask(base, `${path.replace('limit=20', 'limit=50')}${cursor ? `&cursor=${cursor}` : ''}`);
+					deep.push(answer.ms);
+					cursor = answer.next;
+				}
+				results.push({
+					ranking,
+					type,
+					kind,
+					hits: first.hits,
+					p50: percentile(times, 50),
+					p95: percentile(times, 95),
+					deep: deep.length ? `${percentile(deep, 50).toFixed(1)} (${deep.length})` : '–',
+				});
 			}
-			results.push({ type, kind, hits, p50: percentile(times, 50), p95: percentile(times, 95) });
 		}
+	};
+	await measure(url, `newest ${RANK_WINDOW} per group`);
+	// The same database and student, every match ranked (COMMUNITY_SEARCH_RANK_WINDOW=0), for comparison.
+	const everyMatch = await startBeside('search-every-match', deployment, { COMMUNITY_SEARCH_RANK_WINDOW: '0' });
+	try {
+		await measure(everyMatch.urls[0]!, 'every match');
+	} finally {
+		await everyMatch.stop();
 	}
 	const sizes = (
 		await db.raw(`SELECT c.relname AS name, pg_size_pretty(pg_total_relation_size(c.oid)) AS total
@@ -127,8 +160,13 @@ try {
 		`\n${MESSAGES.toLocaleString('en')} messages, ${POSTS.toLocaleString('en')} posts in ${GROUPS} groups (generated in ${generatedS.toFixed(0)} s); the student reads ${READ_GROUPS} groups.`,
 	);
 	console.log(`${REQUESTS} sequential requests per row after ${WARMUP} warm-up, over HTTP, 20 hits a page.\n`);
-	console.log('| type | query | hits on page 1 | p50 ms | p95 ms |\n| --- | --- | --- | --- | --- |');
-	for (const row of results) console.log(`| ${row.type} | ${row.kind} | ${row.hits} | ${row.p50.toFixed(1)} | ${row.p95.toFixed(1)} |`);
+	console.log(
+		'| ranking | type | query | hits on page 1 | p50 ms | p95 ms | walk of 50-hit pages: p50 ms (pages) |\n| --- | --- | --- | --- | --- | --- | --- |',
+	);
+	for (const row of results)
+		console.log(
+			`| ${row.ranking} | ${row.type} | ${row.kind} | ${row.hits} | ${row.p50.toFixed(1)} | ${row.p95.toFixed(1)} | ${row.deep} |`,
+		);
 	console.log('\n| relation | size (with indexes, TOAST) |\n| --- | --- |');
 	for (const row of sizes) console.log(`| ${row.name} | ${row.total} |`);
 } finally {

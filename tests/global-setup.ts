@@ -26,6 +26,8 @@ export const TEST_COMMUNITY_ENV = {
 	COMMUNITY_PRESENCE_BATCH_MS: '50',
 	COMMUNITY_ACCESS_RECHECK_MS: '300',
 	COMMUNITY_SOCKETS_PER_USER: '4',
+	// A few hits per group already span both tiers of a PostgreSQL search (search.test.ts).
+	COMMUNITY_SEARCH_RANK_WINDOW: '3',
 	COMMUNITY_SOCKET_ORIGINS: 'http://app.example.com',
 };
 

@@ -88,6 +88,39 @@ describe('search', () => {
 		expect([...seen].sort((a, b) => a - b)).toEqual(sent);
 	});
 
+	it('ranks each group’s newest matches, then the older ones newest first (PostgreSQL); SQLite ranks them all', async () => {
+		const { group, students } = await communityFixture({ students: 2 });
+		const [alice, bob] = students as [(typeof students)[0], (typeof students)[0]];
+		const word = `okapi${Date.now()}`;
+		// The word's count sets the rank.
+		const ids: number[] = [];
+		for (const count of [3, 1, 2, 3, 1, 2])
+			ids.push((await alice.api.ok('POST', '/items/community_messages', { group: group.id, body: `${`${word} `.repeat(count)}end` })).id);
+		// Newer matches Alice may not see: they must take no place in her window.
+		const hidden = await bob.api.ok('POST', '/items/community_messages', { group: group.id, body: `${word} spam` });
+		await (await asAdmin()).ok('PATCH', `/items/community_messages/${hidden.id}`, { hidden_at: new Date().toISOString() });
+		const gone = await bob.api.ok('POST', '/items/community_messages', { group: group.id, body: `${word} typo` });
+		await bob.api.ok('PATCH', `/items/community_messages/${gone.id}`, { deleted_at: 'now' });
+		const seen: any[] = [];
+		let cursor: string | null = null;
+		do {
+			const page: any = await search(alice, `q=${word}&type=messages&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+			expect(page.status).toBe(200);
+			seen.push(...page.body.data);
+			cursor = page.body.meta.next_cursor;
+		} while (cursor && seen.length < 20);
+		const order = seen.map((hit) => hit.id);
+		if (process.env['TEST_DB'] === 'postgres') {
+			// COMMUNITY_SEARCH_RANK_WINDOW is 3 in the tests: d, e and f are ranked, then c, b, a by age.
+			const [a, b, c, d, e, f] = ids as [number, number, number, number, number, number];
+			expect(order).toEqual([d, f, e, c, b, a]);
+		} else {
+			expect([...order].sort((x, y) => x - y)).toEqual(ids);
+			const ranks = seen.map((hit) => hit.rank);
+			expect(ranks).toEqual([...ranks].sort((x, y) => y - x));
+		}
+	});
+
 	it('refuses bad input with 4xx codes', async () => {
 		const { students } = await communityFixture({ students: 1 });
 		const alice = students[0]!;

@@ -7,7 +7,7 @@ import { joinGroup, leaveGroup } from '../lib/community/membership.js';
 import { messagesAround } from '../lib/community/message-context.js';
 import { participationReport } from '../lib/community/participation.js';
 import { participationCsv } from '../lib/domain/participation.js';
-import { searchCommunity } from '../lib/community/search.js';
+import { readSearchOptions, searchCommunity } from '../lib/community/search.js';
 import { deleteNotifications, dismissNotifications, unreadNotificationCount } from '../lib/community/notification-inbox.js';
 import { groupActivity, groupMembers, moderationQueue } from '../lib/community/moderation.js';
 import { moderatePost, recordView, setReaction, setThreadFlag } from '../lib/community/posts.js';
@@ -76,6 +76,7 @@ const body = (req: Request) => req.body ?? {};
 export default defineEndpoint({
 	id: 'community',
 	handler: (router, context) => {
+		const searchOptions = readSearchOptions(context.env);
 		router.get('/health', healthRoute(context));
 		router.get('/metrics', metricsRoute(context));
 
@@ -136,7 +137,7 @@ export default defineEndpoint({
 		router.get('/search', async (req, res, next) => {
 			try {
 				const caller = requireUser((req as CommunityRequest).accountability);
-				res.json(await searchCommunity(context, caller, parseInput(SearchQuery, { ...req.query })));
+				res.json(await searchCommunity(context, caller, parseInput(SearchQuery, { ...req.query }), searchOptions));
 			} catch (error) {
 				next(error);
 			}

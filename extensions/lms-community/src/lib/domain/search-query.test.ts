@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, fts5Match, parseSearchTerms, snippetHtml, websearchText } from './search-query.js';
+import { decodeCursor, encodeCursor, fts5Match, parseSearchTerms, snippetHtml, websearchText, type SearchCursor } from './search-query.js';
 
 describe('parseSearchTerms', () => {
 	it('finds words and quoted phrases, and nothing of the query syntax', () => {
@@ -19,12 +19,22 @@ describe('parseSearchTerms', () => {
 });
 
 describe('cursor', () => {
-	it('round-trips and refuses anything else', () => {
-		const cursor = { rank: 0.123456, id: 42 };
-		expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
-		expect(decodeCursor('nonsense')).toBeNull();
-		expect(decodeCursor(Buffer.from('[1,-2]').toString('base64url'))).toBeNull();
-		expect(decodeCursor(Buffer.from('{"rank":1}').toString('base64url'))).toBeNull();
+	it('round-trips both tiers and refuses anything else', () => {
+		const ranked: SearchCursor = { tier: 'ranked', rank: 0.123456, id: 42 };
+		expect(decodeCursor(encodeCursor(ranked))).toEqual(ranked);
+		const older: SearchCursor = { tier: 'older', id: 17, floors: [[3, 120]] };
+		expect(decodeCursor(encodeCursor(older))).toEqual(older);
+		const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+		for (const bad of [
+			'nonsense',
+			encoded([1, -2]),
+			encoded({ rank: 1 }),
+			encoded(['older', 5, [[1, 0]]]),
+			encoded(['older', 5, [[1]]]),
+			encoded(['newer', 5, []]),
+			encoded(['older', 5, Array.from({ length: 65 }, (_, i) => [i + 1, 9])]),
+		])
+			expect(decodeCursor(bad), bad).toBeNull();
 	});
 });
 

@@ -44,23 +44,39 @@ export function websearchText(terms: SearchTerms): string {
 	return [...terms.words, ...terms.phrases.map((phrase) => `"${phrase.join(' ')}"`)].join(' ');
 }
 
-/** Where a page ended: the last hit's rank and id (hits are ordered by rank, then id, both descending). */
-export interface SearchCursor {
-	rank: number;
-	id: number;
-}
+/**
+ * Where a page ended. Ranked hits are ordered by rank, then id, both descending; on PostgreSQL the ranking
+ * covers each group's newest matches, and the older ones follow newest first (`older`), below each group's
+ * `floor` (the oldest id of its ranked window, kept in the cursor so the pages of that part stay stable).
+ */
+export type SearchCursor = { tier: 'ranked'; rank: number; id: number } | { tier: 'older'; id: number; floors: GroupFloor[] };
+
+/** [group id, oldest id of the group's ranked window]: older matches of the group are below it. */
+export type GroupFloor = [number, number];
+
+/** More floors than this never come from this server (it ranks all matches when more groups are searched). */
+export const MAX_CURSOR_FLOORS = 64;
 
 export function encodeCursor(cursor: SearchCursor): string {
-	return Buffer.from(JSON.stringify([cursor.rank, cursor.id])).toString('base64url');
+	const parts = cursor.tier === 'ranked' ? [cursor.rank, cursor.id] : ['older', cursor.id, cursor.floors];
+	return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
+
+const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
 
 export function decodeCursor(value: string): SearchCursor | null {
 	try {
 		const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-		if (!Array.isArray(parsed) || parsed.length !== 2) return null;
-		const [rank, id] = parsed;
-		if (typeof rank !== 'number' || !Number.isFinite(rank) || !Number.isSafeInteger(id) || id < 1) return null;
-		return { rank, id };
+		if (!Array.isArray(parsed)) return null;
+		if (parsed.length === 2) {
+			const [rank, id] = parsed;
+			if (typeof rank !== 'number' || !Number.isFinite(rank) || !isId(id)) return null;
+			return { tier: 'ranked', rank, id };
+		}
+		const [tier, id, floors] = parsed;
+		if (parsed.length !== 3 || tier !== 'older' || !isId(id) || !Array.isArray(floors) || floors.length > MAX_CURSOR_FLOORS) return null;
+		if (!floors.every((floor) => Array.isArray(floor) && floor.length === 2 && isId(floor[0]) && isId(floor[1]))) return null;
+		return { tier: 'older', id, floors: floors as GroupFloor[] };
 	} catch {
 		return null;
 	}

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
  * - PostgreSQL: side tables in a schema of their own (`community_search`), out of Directus's sight (it reads
  *   the `public` schema only): per row its group, the group's text-search configuration (`language`) and a
  *   `tsvector`, with a GIN index over (group, document) (btree_gin; document alone where that extension
- *   cannot be made). Deleting a post or message deletes its row (foreign key, cascade).
+ *   cannot be made) and a btree over (group, id). Deleting a post or message deletes its row (foreign key, cascade).
  * - SQLite: FTS5 tables over the same columns (external content: the text lives once, in the real table),
  *   in the main file. FTS5 keeps shadow tables beside them; SEARCH_INDEX_TABLES names them all, and the hook
  *   adds them to DB_EXCLUDE_TABLES so Directus's schema, the admin app and the collection count never see them.
@@ -62,6 +62,8 @@ async function ensurePostgresSearch(knex: Knex): Promise<string[]> {
 				? `CREATE INDEX IF NOT EXISTS ${kind}_group_document ON ${s}.${kind} USING GIN ("group", document)`
 				: `CREATE INDEX IF NOT EXISTS ${kind}_document ON ${s}.${kind} USING GIN (document)`,
 		);
+		// The newest matches of one group, walked backwards (community/search.ts ranks only those for a common word).
+		await knex.raw(`CREATE INDEX IF NOT EXISTS ${kind}_group_id ON ${s}.${kind} ("group", id)`);
 		await knex.raw(`CREATE OR REPLACE FUNCTION ${s}.index_${kind}() RETURNS trigger LANGUAGE plpgsql AS $$
 			DECLARE cfg regconfig := ${CONFIG_OF_GROUP.replace('%GROUP%', 'NEW."group"')};
 			BEGIN
