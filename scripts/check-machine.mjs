@@ -39,6 +39,8 @@ const missing = missingPieces({
 		configured,
 		configuredExists: configured !== null && existsSync(configured),
 		found: BROWSER_CANDIDATES.filter((candidate) => existsSync(candidate)),
+		// What tests/support/browser.ts unpacks when there is no Debian Chromium.
+		packaged: existsSync(new URL('../node_modules/@sparticuz/chromium/bin/chromium.br', import.meta.url)),
 	},
 	postgres: await probePostgres(),
 });

@@ -16,7 +16,7 @@ export const DEFAULT_BROWSER = '/usr/bin/chromium';
  * @param {{
  *   redisServer: boolean,
  *   haproxy: boolean,
- *   browsers: { configured: string | null, configuredExists: boolean, found: string[] },
+ *   browsers: { configured: string | null, configuredExists: boolean, found: string[], packaged: boolean },
  *   postgres: { ok: boolean, target: string, error?: string },
  * }} probes
  * @returns {Array<{ what: string, fix: string }>}
@@ -32,16 +32,17 @@ export function missingPieces(probes) {
 		missing.push({ what: 'a `redis-server` binary on PATH (tests start their own Redis servers)', fix: 'apt-get install -y redis-server' });
 	if (!probes.haproxy)
 		missing.push({ what: 'an `haproxy` binary on PATH (the balancer test runs deploy/haproxy.cfg)', fix: 'apt-get install -y haproxy' });
-	const { configured, configuredExists, found } = probes.browsers;
+	const { configured, configuredExists, found, packaged } = probes.browsers;
 	if (configured !== null && !configuredExists)
 		missing.push({ what: `the browser CHROMIUM_PATH names (${configured})`, fix: 'point CHROMIUM_PATH at a Chromium or Chrome binary' });
-	else if (configured === null && !found.includes(DEFAULT_BROWSER))
+	// Without Debian's Chromium the browser test takes the one inside the @sparticuz/chromium devDependency.
+	else if (configured === null && !found.includes(DEFAULT_BROWSER) && !packaged)
 		missing.push(
 			found.length > 0
 				? { what: `Chromium at ${DEFAULT_BROWSER} (found ${found[0]} instead)`, fix: `export CHROMIUM_PATH=${found[0]}` }
 				: {
-						what: `Chromium at ${DEFAULT_BROWSER} (the browser test drives it)`,
-						fix: 'apt-get install -y chromium (or set CHROMIUM_PATH)',
+						what: `Chromium at ${DEFAULT_BROWSER} or from @sparticuz/chromium (the browser test drives it)`,
+						fix: 'npm ci (installs @sparticuz/chromium), or apt-get install -y chromium, or set CHROMIUM_PATH',
 					},
 		);
 	return missing;

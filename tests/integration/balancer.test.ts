@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { Api, eventually, login } from '../support/api.js';
+import { enrolledCourse, type Person } from '../support/community.js';
 import { freePort, startDirectusInstance, type DirectusInstance } from '../support/directus-instance.js';
 import { startHaproxy, type Haproxy } from '../support/haproxy.js';
 import { startRedis, stopRedis } from '../support/redis.js';
@@ -120,7 +121,7 @@ describe.runIf(process.env['TEST_DB'] === 'postgres')('two instances behind HAPr
 	let balancer: Haproxy;
 	let redis: ChildProcess;
 	let groupId: number;
-	const people: Record<string, { id: string; email: string; password: string }> = {};
+	let people: Record<string, Person>;
 	const clients: ChatClient[] = [];
 
 	const tokenOf = (who: string) => login(people[who]!.email, people[who]!.password, balancer.url);
@@ -207,26 +208,7 @@ describe.runIf(process.env['TEST_DB'] === 'postgres')('two instances behind HAPr
 			],
 		});
 		const admin = new Api(balancer.url, await login(first.admin.email, first.admin.password, balancer.url));
-		const [studentRole] = await admin.ok<Array<{ id: string }>>('GET', '/roles?filter[name][_eq]=Student');
-		const course = await admin.ok<{ id: number }>('POST', '/items/courses', { title: 'Balanced', code: 'LB-1' });
-		for (const name of ['alice', 'bob', 'carol']) {
-			const password = randomBytes(8).toString('hex');
-			const email = `${name}-${randomBytes(3).toString('hex')}@example.com`;
-			const user = await admin.ok<{ id: string }>('POST', '/users', {
-				email,
-				password,
-				first_name: name,
-				role: studentRole!.id,
-				status: 'active',
-			});
-			people[name] = { id: user.id, email, password };
-			await admin.ok('POST', '/items/enrollments', { user: user.id, course: course.id, role: 'student', status: 'active' });
-		}
-		groupId = (
-			await eventually(
-				async () => (await admin.ok<Array<{ id: number }>>('GET', `/items/community_groups?filter[course][_eq]=${course.id}`))[0],
-			)
-		).id;
+		({ groupId, people } = await enrolledCourse(admin, { title: 'Balanced', code: 'LB-1' }, ['alice', 'bob', 'carol']));
 		await bothInstancesIn();
 	}, 240_000);
 

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Knex } from 'knex';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, login } from '../support/api.js';
+import { enrolledCourse, type Person } from '../support/community.js';
 import { openDatabase } from '../support/database.js';
 import { freePort, PG_CONNECTION, startDirectusInstance, type DirectusInstance } from '../support/directus-instance.js';
 import { startRedis, stopRedis } from '../support/redis.js';
@@ -94,7 +94,7 @@ describe.runIf(process.env['TEST_DB'] === 'postgres')('faults under traffic: Red
 	let proxy: TcpProxy;
 	let database: Knex;
 	let group: number;
-	const people: Record<'alice' | 'bob', { id: string; email: string; password: string }> = {} as never;
+	let people: Record<'alice' | 'bob', Person>;
 	const sockets: Socket[] = [];
 
 	beforeAll(async () => {
@@ -113,20 +113,7 @@ describe.runIf(process.env['TEST_DB'] === 'postgres')('faults under traffic: Red
 		second = await startDirectusInstance({ db: 'postgres', env: { ...env, DB_PORT: String(proxy.port) }, shareDatabaseWith: first });
 		database = openDatabase(first.configPath);
 		const admin = new Api(first.url, await login(first.admin.email, first.admin.password, first.url));
-		const [studentRole] = await admin.ok<Array<{ id: string }>>('GET', '/roles?filter[name][_eq]=Student');
-		const course = await admin.ok<{ id: number }>('POST', '/items/courses', { title: 'Faults', code: 'F-1' });
-		for (const name of ['alice', 'bob'] as const) {
-			const password = randomBytes(8).toString('hex');
-			const email = `${name}-${randomBytes(3).toString('hex')}@example.com`;
-			const user = await admin.ok<{ id: string }>('POST', '/users', { email, password, role: studentRole!.id, status: 'active' });
-			people[name] = { id: user.id, email, password };
-			await admin.ok('POST', '/items/enrollments', { user: user.id, course: course.id, role: 'student', status: 'active' });
-		}
-		group = (
-			await eventually(
-				async () => (await admin.ok<Array<{ id: number }>>('GET', `/items/community_groups?filter[course][_eq]=${course.id}`))[0],
-			)
-		).id;
+		({ groupId: group, people } = await enrolledCourse(admin, { title: 'Faults', code: 'F-1' }, ['alice', 'bob'] as const));
 	}, 240_000);
 
 	afterAll(async () => {

@@ -10,7 +10,7 @@ import { eventually } from '../support/api.js';
  * The claims retention takes before working on a group (src/lib/community/group-claims.ts), both kinds: Redis
  * keys (the machine's Redis, a prefix of this run's own) and the claim column on the test instance's database.
  */
-const logger = { warn: () => undefined };
+const logger = { warn: () => undefined, info: () => undefined };
 /** One prefix for the run: the instances of a test contend for the same keys. */
 const redisPrefix = `claims-test-${randomBytes(4).toString('hex')}:`;
 let db: Knex;
@@ -30,13 +30,13 @@ const kinds: Array<[string, (ttlMs: number) => GroupClaims]> = [
 		(ttlMs) =>
 			createGroupClaims({
 				knex: db,
-				redisUrl: 'redis://127.0.0.1:6379',
+				redis: { kind: 'url', url: 'redis://127.0.0.1:6379' },
 				redisPrefix,
 				ttlMs,
 				logger,
 			}),
 	],
-	['the database', (ttlMs) => createGroupClaims({ knex: db, redisUrl: null, redisPrefix: '', ttlMs, logger })],
+	['the database', (ttlMs) => createGroupClaims({ knex: db, redis: null, redisPrefix: '', ttlMs, logger })],
 ];
 
 describe.each(kinds)('group claims in %s', (_name, create) => {

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { Api, eventually, login } from '../support/api.js';
+import { enrolledCourse, type Person } from '../support/community.js';
 import { freePort, startDirectusInstance, type DirectusInstance } from '../support/directus-instance.js';
 import { startRedis, stopRedis } from '../support/redis.js';
 import { sendChatMessage } from '../../extensions/lms-community/src/lib/community/chat-send.js';
@@ -19,7 +20,7 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 	let second: DirectusInstance;
 	let adminA: Api;
 	const sockets: Socket[] = [];
-	const people: Record<string, { id: string; email: string; password: string }> = {};
+	let people: Record<string, Person>;
 	let groupId: number;
 	let redisPort: number;
 	let redisServer: ChildProcess;
@@ -45,31 +46,12 @@ describe('two Directus instances with PostgreSQL and Redis', () => {
 		first = await startDirectusInstance({ db: 'postgres', env: instanceEnv });
 		second = await startDirectusInstance({ db: 'postgres', env: instanceEnv, shareDatabaseWith: first });
 		adminA = new Api(first.url, await login(first.admin.email, first.admin.password, first.url));
-		const [studentRole] = await adminA.ok<Array<{ id: string }>>('GET', '/roles?filter[name][_eq]=Student');
-		const course = await adminA.ok<{ id: number }>('POST', '/items/courses', { title: 'Distributed systems', code: 'DS-1' });
-		for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'teacher']) {
-			const password = randomBytes(8).toString('hex');
-			const email = `${name}-${randomBytes(3).toString('hex')}@example.com`;
-			const user = await adminA.ok<{ id: string }>('POST', '/users', {
-				email,
-				password,
-				first_name: name,
-				role: studentRole!.id,
-				status: 'active',
-			});
-			people[name] = { id: user.id, email, password };
-			await adminA.ok('POST', '/items/enrollments', {
-				user: user.id,
-				course: course.id,
-				role: name === 'teacher' ? 'instructor' : 'student',
-				status: 'active',
-			});
-		}
-		groupId = (
-			await eventually(
-				async () => (await adminA.ok<Array<{ id: number }>>('GET', `/items/community_groups?filter[course][_eq]=${course.id}`))[0],
-			)
-		).id;
+		({ groupId, people } = await enrolledCourse(
+			adminA,
+			{ title: 'Distributed systems', code: 'DS-1' },
+			['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'teacher'],
+			['teacher'],
+		));
 	}, 240_000);
 
 	afterAll(async () => {

@@ -1,6 +1,8 @@
+import type { Knex } from 'knex';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually } from '../support/api.js';
+import { openDatabase } from '../support/database.js';
 import { APNS_TOPIC, DeliveryWorld, startDeliveryFakes, WEBHOOK_TOKEN, type DeliveryFakes, type Person } from '../support/delivery.js';
 import { startDirectusInstance, type DirectusInstance, type TestDatabase } from '../support/directus-instance.js';
 
@@ -18,6 +20,8 @@ describe('notification delivery: e-mail and push', () => {
 	let ada: Person;
 	let bob: Person;
 	let group: number;
+	/** The instance's database, for what only time would do: age outbox rows, bring a due time forward. */
+	let db: Knex;
 	const errorCode = (response: { body: any }) => response.body?.errors?.[0]?.extensions?.code;
 	/** A header as sent (mailparser folds List-* headers into one structured `list` value). */
 	const rawHeader = (mail: ParsedMail, name: string) =>
@@ -28,13 +32,19 @@ describe('notification delivery: e-mail and push', () => {
 
 	beforeAll(async () => {
 		fakes = await startDeliveryFakes();
-		instance = await startDirectusInstance({ db: (process.env.TEST_DB as TestDatabase) ?? 'sqlite', env: fakes.env });
+		// The teacher answers more than the default 10 posts a minute here.
+		instance = await startDirectusInstance({
+			db: (process.env.TEST_DB as TestDatabase) ?? 'sqlite',
+			env: { ...fakes.env, COMMUNITY_POST_LIMIT: '100000' },
+		});
 		world = await DeliveryWorld.on(instance);
 		[teacher, ada, bob] = await Promise.all([world.person('teacher'), world.person('ada'), world.person('bob')]);
 		group = await world.group(teacher, [ada, bob]);
+		db = openDatabase(instance.configPath);
 	}, 180_000);
 
 	afterAll(async () => {
+		await db?.destroy();
 		await instance?.stop();
 		await fakes?.close();
 	});
@@ -260,6 +270,251 @@ describe('notification delivery: e-mail and push', () => {
 				['community_deliveries', 'recipient'],
 			])
 				expect(await world.admin.ok<any[]>('GET', `/items/${collection}?filter[${field}][_eq]=${gina.id}`), collection).toEqual([]);
+		});
+
+		it('export holds their devices (token shortened), settings and what was sent to them, as JSON and CSV', async () => {
+			const hana = await world.person('hana');
+			const ivan = await world.person('ivan');
+			const hanaGroup = await world.group(teacher, [hana, ivan]);
+			const stamp = Date.now();
+			const android = `fcm-hana-${stamp}-${'x'.repeat(24)}-Zk3fT9qa`;
+			const browser = fakes.web.subscribe(`hana-${stamp}`);
+			const ivanToken = `fcm-ivan-${stamp}-secret`;
+			await hana.api.ok('POST', '/community/devices', { token: android, platform: 'android', app_id: '=HYPERLINK("x")' });
+			await hana.api.ok('POST', '/community/devices', { token: browser.endpoint, platform: 'web', keys: browser.keys });
+			await ivan.api.ok('POST', '/community/devices', { token: ivanToken, platform: 'android' });
+			const own = { push: { kinds: ['mentions', 'replies'] }, timezone: 'Europe/Berlin' };
+			await hana.api.ok('PATCH', '/community/me/notification-settings', own);
+			const thread = await world.thread(hana, hanaGroup, 'Export me');
+			const ivanThread = await world.thread(ivan, hanaGroup, 'Not hers');
+			const ivanWords = `ivan-only-${stamp}`;
+			await world.settled(ivan, await world.reply(teacher, hanaGroup, ivanThread, ivanWords), 2);
+			const reply = await world.reply(teacher, hanaGroup, thread, 'Words of the teacher');
+			const sent = await world.settled(hana, reply, 3);
+
+			const download = async (api: Api, path: string) => {
+				const response = await fetch(`${instance.url}${path}`, { headers: { authorization: `Bearer ${api.token}` } });
+				return { status: response.status, text: await response.text() };
+			};
+			const json = await download(hana.api, '/community/users/me/export');
+			expect(json.status, json.text.slice(0, 300)).toBe(200);
+			const data = JSON.parse(json.text).data;
+			const devices = await db('community_devices').where({ user: hana.id }).orderBy('id');
+			expect(data.devices).toEqual(
+				devices.map((device) => ({
+					id: Number(device.id),
+					platform: device.platform,
+					app_id: device.app_id,
+					token: device.platform === 'web' ? `${fakes.web.url}/…${browser.endpoint.slice(-8)}` : '…Zk3fT9qa',
+					date_created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+					date_updated: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+				})),
+			);
+			expect(data.notification_settings).toEqual([
+				{
+					id: expect.any(Number),
+					settings: own,
+					suppressed_email: null,
+					suppressed_reason: null,
+					suppressed_at: null,
+					date_updated: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+				},
+			]);
+			const [notification] = await db('community_notifications').where({ recipient: hana.id, post: reply });
+			expect(data.deliveries.map((row: any) => [row.id, row.channel, row.device]).sort()).toEqual(
+				sent.map((row) => [Number(row.id), row.channel, row.device === null ? null : Number(row.device)]).sort(),
+			);
+			expect(data.deliveries.map((row: any) => row.device).sort()).toEqual([...devices.map((device) => Number(device.id)), null].sort());
+			for (const row of data.deliveries) {
+				expect(row).toMatchObject({ notification: Number(notification.id), status: 'sent', attempts: 1, last_error: null });
+				expect(row.sent_ref).toEqual(expect.any(String));
+				for (const moment of ['due_at', 'sent_at', 'finished_at', 'date_created'])
+					expect(row[moment], moment).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+				expect(Date.parse(row.finished_at)).toBeGreaterThanOrEqual(Date.parse(row.due_at));
+				expect(Object.keys(row)).not.toContain('claimed_by');
+			}
+			// Neither the whole token nor the Web Push keys, and nothing of ivan's.
+			for (const absent of [android, browser.endpoint, browser.keys.auth, browser.keys.p256dh, ivan.id, ivanToken, ivanWords])
+				expect(json.text).not.toContain(absent);
+			const byAdmin = JSON.parse((await download(world.admin, `/community/users/${hana.id}/export`)).text).data;
+			expect([byAdmin.devices, byAdmin.notification_settings, byAdmin.deliveries]).toEqual([
+				data.devices,
+				data.notification_settings,
+				data.deliveries,
+			]);
+
+			const csv = async (kind: string) => {
+				const response = await download(hana.api, `/community/users/me/export?format=csv&kind=${kind}`);
+				expect(response.status, response.text.slice(0, 300)).toBe(200);
+				return response.text.split('\r\n');
+			};
+			const deviceLines = await csv('devices');
+			expect(deviceLines[0]).toBe('id,platform,app_id,token,date_created,date_updated');
+			// A cell a spreadsheet would run as a formula is shown as text.
+			expect(deviceLines).toContainEqual(expect.stringMatching(/^\d+,android,"'=HYPERLINK\(""x""\)",…Zk3fT9qa,\d{4}-/));
+			expect(deviceLines).toHaveLength(devices.length + 2);
+			expect(await csv('notification_settings')).toEqual([
+				'id,settings,suppressed_email,suppressed_reason,suppressed_at,date_updated',
+				expect.stringMatching(/^\d+,"{""push"":{""kinds"":\[""mentions"",""replies""\]},""timezone"":""Europe\/Berlin""}",,,,\d{4}-/),
+				'',
+			]);
+			expect(await csv('deliveries')).toEqual([
+				'id,notification,channel,device,status,attempts,due_at,sent_at,finished_at,sent_ref,last_error,date_created',
+				...sent.map(() => expect.stringMatching(new RegExp(`^\\d+,${notification.id},(email|push),\\d*,sent,1,\\d{4}-`))),
+				'',
+			]);
+		});
+	});
+
+	describe('outbox cleanup', () => {
+		it('removes rows finished more than COMMUNITY_DELIVERY_KEEP_DAYS (30) ago; younger and pending rows stay', async () => {
+			const kim = await world.person('kim');
+			const kimGroup = await world.group(teacher, [kim]);
+			await kim.api.ok('POST', '/community/devices', { token: `fcm-kim-${Date.now()}`, platform: 'android' });
+			const thread = await world.thread(kim, kimGroup, 'Clean me');
+			const old = await world.settled(kim, await world.reply(teacher, kimGroup, thread, 'Old'), 2);
+			const [young, later] = await world.settled(kim, await world.reply(teacher, kimGroup, thread, 'Young'), 2);
+			const [device] = await db('community_devices').where({ user: kim.id });
+			const [notification] = await db('community_notifications').where({ recipient: kim.id }).orderBy('id', 'desc');
+			const day = 86_400_000;
+			const now = Date.now();
+			// Not a state the worker makes (a pending row has no finished_at): only its status keeps it.
+			const [inserted] = await db('community_deliveries')
+				.insert({
+					notification: notification.id,
+					recipient: kim.id,
+					channel: 'push',
+					device: device.id,
+					status: 'pending',
+					due_at: now + 365 * day,
+					attempts: 0,
+					finished_at: now - 40 * day,
+					dedupe_key: `test-pending-${now}`,
+					date_created: new Date(now).toISOString(),
+				})
+				.returning('id');
+			const pending = Number(typeof inserted === 'object' ? inserted.id : inserted);
+			const ids = (rows: any[]) => rows.map((row) => Number(row.id));
+			const remaining = async (rows: number[]) => ids(await db('community_deliveries').whereIn('id', rows).select('id').orderBy('id'));
+			const gone = (rows: number[], what: string) =>
+				eventually(async () => ((await remaining(rows)).length === 0 ? true : null), 10_000, what);
+			await db('community_deliveries')
+				.whereIn('id', ids(old))
+				.update({ finished_at: now - 31 * day });
+			await db('community_deliveries')
+				.where({ id: young.id })
+				.update({ finished_at: now - 29 * day });
+
+			await gone(ids(old), 'the rows finished 31 days ago removed');
+			// Barrier: a row aged only now goes in a later round, which would have taken the others too.
+			await db('community_deliveries')
+				.where({ id: later.id })
+				.update({ finished_at: now - 31 * day });
+			await gone([Number(later.id)], 'the barrier row removed');
+			expect(await remaining([Number(young.id), pending])).toEqual([Number(young.id), pending].sort((a, b) => a - b));
+			expect((await db('community_deliveries').where({ id: pending }).first()).status).toBe('pending');
+		});
+	});
+
+	describe('quiet hours and digests', () => {
+		const HOUR = 3_600_000;
+		/** HH:MM of a moment in a time zone. */
+		const localTime = (at: number, timeZone: string) =>
+			new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+		const outboxOf = (person: Person) => db('community_deliveries').where({ recipient: person.id }).orderBy('id');
+		const pushesTo = (token: string) => fakes.fcm.received.filter((push) => push.token === token && push.status === 200);
+		let pat: Person;
+		let patGroup: number;
+		let patThread: number;
+		/** A notification to pat (no quiet hours, e-mail after the delay), waited for on both channels: the barrier. */
+		const reachPat = async () => {
+			const reply = await world.reply(teacher, patGroup, patThread, 'For pat');
+			const rows = await world.settled(pat, reply, 2);
+			expect(rows.map((row) => row.status)).toEqual(['sent', 'sent']);
+			await eventually(async () => fakes.mail.to(pat.email).find((mail) => mail.mail.text?.includes(`/posts/${reply}`)) ?? null, 5_000);
+		};
+
+		beforeAll(async () => {
+			pat = await world.person('pat');
+			patGroup = await world.group(teacher, [pat]);
+			patThread = await world.thread(pat, patGroup, 'Pat asks');
+			await pat.api.ok('POST', '/community/devices', { token: `fcm-pat-${Date.now()}`, platform: 'android' });
+		});
+
+		it('holds push and e-mail inside quiet hours until they end, then sends each once', async () => {
+			const quinn = await world.person('quinn');
+			const timeZone = 'Asia/Kolkata';
+			const end = Math.floor(Date.now() / 60_000) * 60_000 + HOUR;
+			await quinn.api.ok('PATCH', '/community/me/notification-settings', {
+				quiet_hours: { start: localTime(end - 2 * HOUR, timeZone), end: localTime(end, timeZone) },
+				timezone: timeZone,
+			});
+			const quinnToken = `fcm-quinn-${Date.now()}`;
+			await quinn.api.ok('POST', '/community/devices', { token: quinnToken, platform: 'android' });
+			const quinnGroup = await world.group(teacher, [quinn]);
+			const thread = await world.thread(quinn, quinnGroup, 'Quiet please');
+			const reply = await world.reply(teacher, quinnGroup, thread, 'Sent at night');
+			const held = await world.queued(quinn, reply, 2);
+
+			// pat is notified after quinn and gets both; quinn gets nothing, her rows wait for the end of the quiet hours.
+			await reachPat();
+			expect(pushesTo(quinnToken)).toEqual([]);
+			expect(fakes.mail.to(quinn.email)).toEqual([]);
+			const rows = await outboxOf(quinn);
+			expect(rows.map((row) => [Number(row.id), row.status, Number(row.due_at), row.attempts])).toEqual(
+				held.map((id) => [id, 'pending', end, 0]),
+			);
+			expect(rows.map((row) => row.channel).sort()).toEqual(['email', 'push']);
+
+			// The worker honours the due time (settings are checked again at send time, quiet hours are not): bring it forward.
+			await db('community_deliveries').whereIn('id', held).update({ due_at: Date.now() });
+			expect((await world.settledRows(held)).map((row) => row.status)).toEqual(['sent', 'sent']);
+			await eventually(async () => (fakes.mail.to(quinn.email).length > 0 ? true : null), 5_000, 'quinn’s e-mail');
+			await reachPat();
+			expect(pushesTo(quinnToken)).toHaveLength(1);
+			expect(pushesTo(quinnToken)[0]!.payload.message.data.url).toContain(`/posts/${reply}`);
+			expect(fakes.mail.to(quinn.email)).toHaveLength(1);
+			expect(fakes.mail.to(quinn.email)[0]!.mail.text).toContain(`/posts/${reply}`);
+		});
+
+		it('gathers an hourly digest at the next full hour, then sends one e-mail carrying both notifications', async () => {
+			const dora = await world.person('dora');
+			await dora.api.ok('PATCH', '/community/me/notification-settings', { email: { cadence: 'hourly' } });
+			const doraGroup = await world.group(teacher, [dora]);
+			const thread = await world.thread(dora, doraGroup, 'Digest me');
+			const first = await world.reply(teacher, doraGroup, thread, 'First of the hour');
+			const second = await world.reply(teacher, doraGroup, thread, 'Second of the hour');
+			const queued = [...(await world.queued(dora, first)), ...(await world.queued(dora, second))];
+
+			await reachPat();
+			expect(fakes.mail.to(dora.email)).toEqual([]);
+			const notifications = await world.admin.ok<Array<{ id: number; date_created: string }>>(
+				'GET',
+				`/items/community_notifications?filter[recipient][_eq]=${dora.id}&fields=id,date_created&sort=id`,
+			);
+			// Due at the first full hour after the delay (2 s in these tests); an e-mail row per notification.
+			expect((await outboxOf(dora)).map((row) => [Number(row.id), row.channel, row.status, Number(row.due_at)])).toEqual(
+				notifications.map((notification, i) => [
+					queued[i],
+					'email',
+					'pending',
+					Math.ceil((Date.parse(notification.date_created) + 2_000) / HOUR) * HOUR,
+				]),
+			);
+
+			await db('community_deliveries').whereIn('id', queued).update({ due_at: Date.now() });
+			const sent = await world.settledRows(queued);
+			expect(sent.map((row) => row.status)).toEqual(['sent', 'sent']);
+			expect(sent[1].sent_ref).toBe(sent[0].sent_ref);
+			await eventually(async () => (fakes.mail.to(dora.email).length > 0 ? true : null), 5_000, 'dora’s e-mail');
+			await reachPat();
+			const mails = fakes.mail.to(dora.email);
+			expect(mails).toHaveLength(1);
+			const { mail } = mails[0]!;
+			expect(mail.subject).toMatch(/^2 new notifications in /);
+			expect(mail.messageId).toBe(sent[0].sent_ref);
+			expect(mail.text).toContain(`/posts/${first}`);
+			expect(mail.text).toContain(`/posts/${second}`);
 		});
 	});
 

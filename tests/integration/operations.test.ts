@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
+import { connect as connectTcp, type Socket as TcpSocket } from 'node:net';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, eventually, login } from '../support/api.js';
 import { freePort, startDirectusInstance, type DirectusInstance, type TestDatabase } from '../support/directus-instance.js';
 import { startRedis, stopRedis } from '../support/redis.js';
-import { call, connect } from '../support/socket.js';
+import { call, connect, SOCKET_PATH } from '../support/socket.js';
 
 const METRICS_TOKEN = randomBytes(12).toString('hex');
 
@@ -43,6 +45,9 @@ describe('operations: /community/health and /community/metrics', () => {
 				COMMUNITY_SEND_LIMIT: '3',
 				COMMUNITY_SEND_LIMIT_SECONDS: '600',
 				COMMUNITY_HEALTH_TIMEOUT_MS: '1000',
+				// Terminus's grace for requests in flight at shutdown (the draining test holds one); below the
+				// test helper's SIGKILL after 10 s.
+				SERVER_SHUTDOWN_TIMEOUT: '8000',
 			},
 		});
 		admin = new Api(instance.url, await login(instance.admin.email, instance.admin.password, instance.url));
@@ -135,4 +140,73 @@ describe('operations: /community/health and /community/metrics', () => {
 		await eventually(async () => sample((await scrape()).text, stored) - sample(before.text, stored) === 3);
 		expect(sample((await scrape()).text, stored) - sample(before.text, stored)).toBe(3);
 	});
+
+	it('SIGTERM: health answers draining on an open keep-alive connection, sockets are cut to reconnect, then it exits', async () => {
+		const token = await login(student.email, student.password, instance.url);
+		const client = io(instance.url, {
+			path: SOCKET_PATH,
+			transports: ['websocket'],
+			auth: { token },
+			reconnectionDelay: 100,
+			reconnectionDelayMax: 500,
+			forceNew: true,
+		});
+		let connects = 0;
+		client.on('connect', () => (connects += 1));
+		await eventually(async () => client.connected, 10_000, 'a connected socket');
+		const cut = new Promise<{ reason: string; willReconnect: boolean; instanceAlive: boolean }>((resolve) =>
+			client.once('disconnect', (reason) => resolve({ reason, willReconnect: client.active, instanceAlive: instance.alive() })),
+		);
+
+		// The balancer's kept-alive connection, busy with a request when the signal comes (a request whose body is
+		// still on its way): terminus ends idle connections at once, busy ones after their requests.
+		const held = connectTcp({ host: '127.0.0.1', port: instance.port, allowHalfOpen: true });
+		let received = '';
+		held.setEncoding('utf8');
+		held.on('data', (chunk: string) => (received += chunk));
+		const body = JSON.stringify({ email: student.email, password: 'not-the-password' });
+		held.write(
+			`POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+				`Expect: 100-continue\r\n\r\n${body.slice(0, 10)}`,
+		);
+		// "100 Continue" comes once the server took the request in (Node emits it then): it is now in flight.
+		await eventually(async () => received.includes('100 Continue'), 10_000, 'the request in flight');
+
+		const exited = instance.shutDown();
+		// The listener is closed on the signal: new connections are refused (HAProxy redispatches them).
+		await eventually(async () => (await refused(instance.port)) || null, 10_000, 'new connections refused');
+
+		// The rest of the body, and the balancer's next probe on the same connection.
+		const answered = new Promise<boolean>((resolve) => held.once('end', () => resolve(instance.alive())));
+		held.write(`${body.slice(10)}GET /community/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+		const aliveWhenAnswered = await answered;
+		held.end();
+		const health = received.slice(received.lastIndexOf('HTTP/1.1 '));
+		expect(health.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+		expect(JSON.parse(health.slice(health.indexOf('\r\n\r\n') + 4))).toMatchObject({ data: { status: 'draining' } });
+		expect(aliveWhenAnswered).toBe(true);
+
+		// The socket was cut while the instance still ran, with a reason the client reconnects after.
+		const disconnected = await cut;
+		expect(disconnected).toEqual({ reason: 'transport close', willReconnect: true, instanceAlive: true });
+		await exited;
+		expect(instance.alive()).toBe(false);
+
+		// The client comes back by itself, to whatever answers at its address now (another instance, behind a balancer).
+		await instance.restart();
+		await eventually(async () => connects === 2 && client.connected, 20_000, 'the client reconnected');
+		client.close();
+	});
 });
+
+/** Whether a new TCP connection to `port` is refused (the server stopped listening). */
+function refused(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const probe: TcpSocket = connectTcp({ host: '127.0.0.1', port });
+		probe.once('connect', () => {
+			probe.destroy();
+			resolve(false);
+		});
+		probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+	});
+}

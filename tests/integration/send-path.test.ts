@@ -164,6 +164,35 @@ describe('the socket send path', () => {
 		expect(rows.map((row) => Number(row.id))).toEqual([...rows.map((row) => Number(row.id))].sort((a, b) => a - b));
 	});
 
+	it.skipIf(inject('directus').db !== 'postgres')(
+		'keeps sending while an admin adds and removes fields of messages and groups (prepared plans go stale)',
+		async () => {
+			const { group, students } = await communityFixture({ students: 1 });
+			const socket = await socketOf(students[0]!);
+			const admin = await asAdmin();
+			const sendAll = async (label: string, count: number) => {
+				const answers = await Promise.all(
+					Array.from({ length: count }, (_, n) =>
+						call(socket, 'message:send', { group: group.id, body: `${label} ${n}`, client_id: `${label}-${n}` }),
+					),
+				);
+				expect(answers.map((answer) => answer.error?.code ?? 'ok')).toEqual(answers.map(() => 'ok'));
+			};
+			await sendAll('before', 2);
+			const field = `stale_plan_${Date.now()}`;
+			try {
+				for (const collection of ['community_messages', 'community_groups'])
+					await admin.ok('POST', `/fields/${collection}`, { field, type: 'string', meta: { hidden: true } });
+				await sendAll('added', 4);
+			} finally {
+				for (const collection of ['community_messages', 'community_groups']) await admin.ok('DELETE', `/fields/${collection}/${field}`);
+			}
+			await sendAll('removed', 4);
+			const seqs = (await knex('community_messages').where({ group: group.id }).orderBy('seq')).map((row) => Number(row.seq));
+			expect(seqs).toEqual(Array.from({ length: 10 }, (_, index) => index + 1));
+		},
+	);
+
 	it("announces socket sends on Directus's own emitter: a Flow on community_messages runs", async () => {
 		const admin = await asAdmin();
 		const flow = await admin.ok<{ id: string }>('POST', '/flows', {

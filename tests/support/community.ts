@@ -1,4 +1,5 @@
-import { asAdmin, createCourse, createGroup, createUser, enroll, type Course, type TestUser } from './api.js';
+import { randomBytes } from 'node:crypto';
+import { asAdmin, createCourse, createGroup, createUser, enroll, eventually, type Api, type Course, type TestUser } from './api.js';
 
 export interface CommunityFixture {
 	course: Course;
@@ -37,4 +38,43 @@ export async function membershipOf(group: { id: number }, user: TestUser): Promi
 	const admin = await asAdmin();
 	const [member] = await admin.ok<any[]>('GET', `/items/community_members?filter[group][_eq]=${group.id}&filter[user][_eq]=${user.id}`);
 	return member;
+}
+
+export interface Person {
+	id: string;
+	email: string;
+	password: string;
+}
+
+/**
+ * On an instance of a test's own (not the global one): a course with the named Student-role users enrolled
+ * (as students, or as instructors when `teaching` names them), and the id of the group their enrollment made.
+ */
+export async function enrolledCourse<Name extends string>(
+	admin: Api,
+	course: { title: string; code: string },
+	names: readonly Name[],
+	teaching: readonly Name[] = [],
+): Promise<{ groupId: number; people: Record<Name, Person> }> {
+	const [studentRole] = await admin.ok<Array<{ id: string }>>('GET', '/roles?filter[name][_eq]=Student');
+	const { id: courseId } = await admin.ok<{ id: number }>('POST', '/items/courses', course);
+	const people = {} as Record<Name, Person>;
+	for (const name of names) {
+		const password = randomBytes(8).toString('hex');
+		const email = `${name}-${randomBytes(3).toString('hex')}@example.com`;
+		const user = await admin.ok<{ id: string }>('POST', '/users', {
+			email,
+			password,
+			first_name: name,
+			role: studentRole!.id,
+			status: 'active',
+		});
+		people[name] = { id: user.id, email, password };
+		const role = teaching.includes(name) ? 'instructor' : 'student';
+		await admin.ok('POST', '/items/enrollments', { user: user.id, course: courseId, role, status: 'active' });
+	}
+	const group = await eventually(
+		async () => (await admin.ok<Array<{ id: number }>>('GET', `/items/community_groups?filter[course][_eq]=${courseId}`))[0],
+	);
+	return { groupId: group.id, people };
 }

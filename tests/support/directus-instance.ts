@@ -43,6 +43,8 @@ export interface DirectusInstance {
 	 * same port, config and database, resolving once it answers /server/ping. The data stays.
 	 */
 	restart(): Promise<void>;
+	/** SIGTERM, as an orchestrator's stop: resolves once the process has exited (the test watches it drain meanwhile). */
+	shutDown(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -242,6 +244,7 @@ export async function startDirectusInstance(options: DirectusInstanceOptions): P
 			running = next;
 			await waitForPing(url, next, logFile);
 		},
+		shutDown: terminate,
 		async stop() {
 			await terminate();
 			await cleanupDatabase();

@@ -4,7 +4,7 @@ import { DEFAULT_BROWSER, formatMissing, missingPieces, type MachineProbes } fro
 const complete: MachineProbes = {
 	redisServer: true,
 	haproxy: true,
-	browsers: { configured: null, configuredExists: false, found: [DEFAULT_BROWSER] },
+	browsers: { configured: null, configuredExists: false, found: [DEFAULT_BROWSER], packaged: false },
 	postgres: { ok: true, target: 'postgres@127.0.0.1:5432' },
 };
 
@@ -18,7 +18,7 @@ describe("npm test's machine check", () => {
 		const missing = missingPieces({
 			redisServer: false,
 			haproxy: false,
-			browsers: { configured: null, configuredExists: false, found: [] },
+			browsers: { configured: null, configuredExists: false, found: [], packaged: false },
 			postgres: { ok: false, target: 'postgres@127.0.0.1:5432', error: 'connect ECONNREFUSED 127.0.0.1:5432' },
 		});
 		expect(missing.map((m) => m.fix)).toEqual([
@@ -34,14 +34,35 @@ describe("npm test's machine check", () => {
 	});
 
 	it('accepts a browser named by CHROMIUM_PATH, and points at another one it found when Chromium is elsewhere', () => {
-		expect(missingPieces({ ...complete, browsers: { configured: '/opt/chrome', configuredExists: true, found: [] } })).toEqual([]);
 		expect(
-			missingPieces({ ...complete, browsers: { configured: '/opt/chrome', configuredExists: false, found: [DEFAULT_BROWSER] } }),
+			missingPieces({ ...complete, browsers: { configured: '/opt/chrome', configuredExists: true, found: [], packaged: false } }),
+		).toEqual([]);
+		expect(
+			missingPieces({
+				...complete,
+				browsers: { configured: '/opt/chrome', configuredExists: false, found: [DEFAULT_BROWSER], packaged: false },
+			}),
 		).toEqual([{ what: 'the browser CHROMIUM_PATH names (/opt/chrome)', fix: expect.any(String) }]);
 		expect(
-			missingPieces({ ...complete, browsers: { configured: null, configuredExists: false, found: ['/usr/bin/google-chrome'] } }),
+			missingPieces({
+				...complete,
+				browsers: { configured: null, configuredExists: false, found: ['/usr/bin/google-chrome'], packaged: false },
+			}),
 		).toEqual([
 			{ what: `Chromium at ${DEFAULT_BROWSER} (found /usr/bin/google-chrome instead)`, fix: 'export CHROMIUM_PATH=/usr/bin/google-chrome' },
 		]);
+	});
+
+	it("takes the Chromium inside @sparticuz/chromium when Debian's is absent; CHROMIUM_PATH still wins", () => {
+		expect(missingPieces({ ...complete, browsers: { configured: null, configuredExists: false, found: [], packaged: true } })).toEqual([]);
+		expect(
+			missingPieces({
+				...complete,
+				browsers: { configured: null, configuredExists: false, found: ['/usr/bin/google-chrome'], packaged: true },
+			}),
+		).toEqual([]);
+		expect(
+			missingPieces({ ...complete, browsers: { configured: '/opt/chrome', configuredExists: false, found: [], packaged: true } }),
+		).toEqual([{ what: 'the browser CHROMIUM_PATH names (/opt/chrome)', fix: expect.any(String) }]);
 	});
 });

@@ -303,8 +303,8 @@ export default defineEndpoint({
 			route(async (req) => {
 				const caller = requireUser(req.accountability);
 				if (!caller.admin) throw new ForbiddenError();
-				const { redisUrl, redisPrefix } = readRealtimeConfig(context.env);
-				const claims = useGroupClaims({ knex: context.database, redisUrl, redisPrefix, logger: context.logger });
+				const { redis, redisPrefix } = readRealtimeConfig(context.env);
+				const claims = useGroupClaims({ knex: context.database, redis, redisPrefix, logger: context.logger });
 				return { groups: await runRetention(context.database, claims, caller.userId) };
 			}),
 		);

@@ -39,6 +39,9 @@ import { ensureSearchIndexes, isPostgres, SEARCH_INDEX_TABLES } from '../lib/set
 import { closeHealthProbes } from '../lib/ops/health.js';
 import { drainOnShutdownSignals, startDraining } from '../lib/ops/lifecycle.js';
 import { communityMetrics } from '../lib/ops/metrics.js';
+import { multiInstanceWarnings } from '../lib/ops/multi-instance.js';
+import { closeSentinelRelay } from '../lib/redis/sentinel-relay.js';
+import { describeRedisTarget } from '../lib/redis/target.js';
 import { afterAccountsDeleted, beforeAccountsDeleted } from '../lib/community/account-deletion.js';
 import { closeGroupClaims, useGroupClaims } from '../lib/community/group-claims.js';
 import { afterPostsDeleted, beforePostsDeleted } from '../lib/community/post-deletion.js';
@@ -234,6 +237,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		surviveDirectusRedisOutages(logger);
 		drainOnShutdownSignals();
 		const config = readRealtimeConfig(env);
+		for (const warning of multiInstanceWarnings(env, config.redis)) logger.warn(`community: several instances share Redis, but ${warning}`);
 		const announcer = loadCoreAnnouncer({ env, knex: context.database, getSchema: () => context.getSchema(), logger });
 		background(
 			'socket server start',
@@ -243,7 +247,9 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 				)
 				.then((realtime) => {
 					setRealtime(realtime);
-					logger.info(`community socket server listening at ${config.path}${config.redisUrl ? ' (Redis adapter)' : ''}`);
+					logger.info(
+						`community socket server listening at ${config.path}${config.redis ? ` (Redis adapter: ${describeRedisTarget(config.redis)})` : ''}`,
+					);
 					if (config.benchRelayOnly)
 						logger.warn('community: COMMUNITY_BENCH_RELAY_ONLY is set: chat messages are NOT stored (benchmarks only)');
 				}),
@@ -254,7 +260,8 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 		background('health probes close', closeHealthProbes());
 		const realtime = useRealtime();
 		setRealtime(null);
-		if (realtime) background('socket server stop', realtime.close());
+		// The Sentinel relay stops taking connections once its clients are closing (their open ones end with them).
+		background('socket server stop', (realtime?.close() ?? Promise.resolve()).finally(closeSentinelRelay));
 	});
 
 	action('courses.items.create', ({ key }) => background('group for a new course', ensureGroupsForCourses(context, [Number(key)])));
@@ -312,7 +319,7 @@ export default defineHook(({ init, filter, action: registerAction, schedule }, c
 	schedule(env['COMMUNITY_RETENTION_CRON'] ?? '0 3 * * *', async () => {
 		const claims = useGroupClaims({
 			knex: context.database,
-			redisUrl: realtimeConfig.redisUrl,
+			redis: realtimeConfig.redis,
 			redisPrefix: realtimeConfig.redisPrefix,
 			logger,
 		});

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { extractMentions } from '../domain/text.js';
+import { isStalePlan, preparedRows } from '../db/prepared.js';
 import { isUniqueViolation } from '../errors/database.js';
 import { ForbiddenError } from '../errors/index.js';
 import type { MessageRow } from '../rules/facts.js';
@@ -45,6 +46,17 @@ export function createPlainSendCommits(knex: Knex): PlainSendCommits | undefined
 export type ChatSendInput = SendInput & { body: string; client_id: string };
 
 export async function sendChatMessage(deps: ChatSendDeps, userId: string, input: ChatSendInput): Promise<ChatSent> {
+	try {
+		return await sendOnce(deps, userId, input);
+	} catch (error) {
+		// A column of messages or groups changed while a batch's connection held the old plan (db/prepared.ts):
+		// nothing was written, and the next try plans anew.
+		if (isStalePlan(error)) return sendOnce(deps, userId, input);
+		throw error;
+	}
+}
+
+async function sendOnce(deps: ChatSendDeps, userId: string, input: ChatSendInput): Promise<ChatSent> {
 	const { knex } = deps;
 	const facts = await loadSendFacts(knex, input, userId);
 	if (facts.existingId !== null) return { message: await readMessage(knex, facts.existingId), created: false, notifications: [] };
@@ -117,39 +129,41 @@ async function readMessage(knex: Knex, id: number): Promise<StoredRow & MessageR
  * with it (no gaps).
  */
 async function insertInOneStatement(knex: Knex, message: PlainMessage): Promise<StoredRow & MessageRow> {
-	const result = await knex.raw(
-		`with next as (update ?? set ?? = ?? + 1, ?? = ?? + 1 where ?? = ? returning ??, ??)
+	const [row] = await preparedRows<StoredRow & MessageRow>(
+		knex,
+		knex.raw(
+			`with next as (update ?? set ?? = ?? + 1, ?? = ?? + 1 where ?? = ? returning ??, ??)
 		insert into ?? (??, ??, ??, ??, ??, ??, ??, ??) select ?, ?, ?, ?, ?, next.??, next.??, ? from next returning *`,
-		[
-			'community_groups',
-			'last_seq',
-			'last_seq',
-			'last_change_seq',
-			'last_change_seq',
-			'id',
-			message.group,
-			'last_seq',
-			'last_change_seq',
-			'community_messages',
-			'group',
-			'sender',
-			'body',
-			'reply_to',
-			'client_id',
-			'seq',
-			'change_seq',
-			'date_created',
-			message.group,
-			message.sender,
-			message.body,
-			message.reply_to,
-			message.client_id,
-			'last_seq',
-			'last_change_seq',
-			message.date_created,
-		],
+			[
+				'community_groups',
+				'last_seq',
+				'last_seq',
+				'last_change_seq',
+				'last_change_seq',
+				'id',
+				message.group,
+				'last_seq',
+				'last_change_seq',
+				'community_messages',
+				'group',
+				'sender',
+				'body',
+				'reply_to',
+				'client_id',
+				'seq',
+				'change_seq',
+				'date_created',
+				message.group,
+				message.sender,
+				message.body,
+				message.reply_to,
+				message.client_id,
+				'last_seq',
+				'last_change_seq',
+				message.date_created,
+			],
+		),
 	);
-	const [row] = (result as { rows: Array<StoredRow & MessageRow> }).rows;
 	// The group went away after the facts were read: answered like a group that never existed.
 	if (!row) throw new ForbiddenError();
 	return row;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { csvRow } from '../domain/privacy.js';
+import { csvRow, shortenedToken } from '../domain/privacy.js';
 import { ForbiddenError } from '../errors/index.js';
 import type { SignedInCaller } from '../rules/caller.js';
 import { nowIso, timeOf } from '../rules/clock.js';
@@ -32,7 +32,11 @@ const TIMESTAMPS = new Set([
 	'hidden_at',
 	'resolved_at',
 	'read_at',
+	'sent_at',
+	'suppressed_at',
 ]);
+/** The outbox's clock columns, epoch milliseconds (a string from PostgreSQL's bigint). */
+const EPOCH_MS = new Set(['due_at', 'finished_at']);
 const NUMBERS = new Set([
 	'id',
 	'group',
@@ -46,9 +50,12 @@ const NUMBERS = new Set([
 	'unread_after_seq',
 	'view_count',
 	'reply_count',
+	'notification',
+	'device',
+	'attempts',
 ]);
 const FLAGS = new Set(['pinned', 'locked']);
-const JSON_FIELDS = new Set(['reaction_counts', 'data']);
+const JSON_FIELDS = new Set(['reaction_counts', 'data', 'settings']);
 
 /** A stored value as the export shows it, whatever the database driver returned. */
 function exported(column: string, value: unknown): unknown {
@@ -57,6 +64,9 @@ function exported(column: string, value: unknown): unknown {
 		const time = timeOf(value);
 		return time === null ? null : new Date(time).toISOString();
 	}
+	if (EPOCH_MS.has(column)) return new Date(Number(value)).toISOString();
+	// A push token is an address for the device: the export names the device without handing the address on.
+	if (column === 'token') return shortenedToken(String(value));
 	if (NUMBERS.has(column)) return Number(value);
 	if (FLAGS.has(column)) return flag(value as boolean | number);
 	if (JSON_FIELDS.has(column) && typeof value === 'string') return JSON.parse(value);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createClient, type RedisClientType } from 'redis';
+import { redisClientOptions } from '../redis/sentinel-relay.js';
+import type { RedisTarget } from '../redis/target.js';
 
 /**
  * Directus runs a `schedule` on every instance. Retention claims each group before working on it, so that of
@@ -15,30 +17,31 @@ export interface GroupClaims {
 
 export interface GroupClaimsOptions {
 	knex: Knex;
-	/** Directus's REDIS: claims are Redis keys (`SET NX PX`); unset: a claim column on the group row. */
-	redisUrl: string | null;
+	/** Directus's Redis (redis/target.ts): claims are Redis keys (`SET NX PX`); none: a claim column on the group row. */
+	redis: RedisTarget | null;
 	redisPrefix: string;
 	/** A claim whose holder died expires after this long. */
 	ttlMs: number;
-	logger: { warn(error: unknown, message?: string): void };
+	logger: { warn(error: unknown, message?: string): void; info(message: string): void };
 }
 
 export function createGroupClaims(options: GroupClaimsOptions): GroupClaims {
-	return options.redisUrl ? redisClaims(options, options.redisUrl) : databaseClaims(options);
+	return options.redis ? redisClaims(options, options.redis) : databaseClaims(options);
 }
 
 /** Deletes the key only while it still holds our token: an expired claim taken over by another is theirs. */
 const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
-function redisClaims({ redisPrefix, ttlMs, logger }: GroupClaimsOptions, url: string): GroupClaims {
+function redisClaims({ redisPrefix, ttlMs, logger }: GroupClaimsOptions, target: RedisTarget): GroupClaims {
 	let client: Promise<RedisClientType> | null = null;
 	// Connected on first use: the hook also loads in CLI commands, which never claim anything.
 	const connected = () => {
-		if (!client) {
-			const created = createClient({ url, disableOfflineQueue: true }) as RedisClientType;
+		client ??= redisClientOptions(target, logger).then(async (options) => {
+			const created = createClient({ ...options, disableOfflineQueue: true }) as RedisClientType;
 			created.on('error', (error: unknown) => logger.warn(error, 'community retention: redis'));
-			client = created.connect().then(() => created);
-		}
+			await created.connect();
+			return created;
+		});
 		return client;
 	};
 	return {

@@ -73,6 +73,32 @@ export const PERSON_DATA = {
 		owner: 'user',
 		columns: ['id', 'group', 'last_read_message', 'last_read_seq', 'unread_after_seq', 'read_at'],
 	},
+	// The token is exported shortened and the Web Push keys not at all (export.ts says why).
+	devices: { table: 'community_devices', owner: 'user', columns: ['id', 'platform', 'app_id', 'token', 'date_created', 'date_updated'] },
+	notification_settings: {
+		table: 'community_notification_settings',
+		owner: 'user',
+		columns: ['id', 'settings', 'suppressed_email', 'suppressed_reason', 'suppressed_at', 'date_updated'],
+	},
+	// What was sent to them and when; the text itself is their notifications' (the `notifications` kind).
+	deliveries: {
+		table: 'community_deliveries',
+		owner: 'recipient',
+		columns: [
+			'id',
+			'notification',
+			'channel',
+			'device',
+			'status',
+			'attempts',
+			'due_at',
+			'sent_at',
+			'finished_at',
+			'sent_ref',
+			'last_error',
+			'date_created',
+		],
+	},
 } as const satisfies Record<PersonDataKindName, PersonDataKind>;
 
 /** A person as their rows name them: their user id, and the pseudonyms their detached content carries. */

@@ -14,6 +14,8 @@ export interface DeliveryConfig {
 	maxAttempts: number;
 	/** COMMUNITY_DELIVERY_RETRY_BASE_SECONDS (30), COMMUNITY_DELIVERY_RETRY_MAX_SECONDS (3600). */
 	backoff: Backoff;
+	/** COMMUNITY_DELIVERY_KEEP_DAYS (30): finished rows (sent, skipped, failed) are removed this long after; 0 keeps them. */
+	keepDays: number;
 	/** COMMUNITY_EMAIL_ENABLED (false): missed-activity e-mail through Directus's mailer (EMAIL_*). */
 	emailEnabled: boolean;
 	/** COMMUNITY_EMAIL_DELAY_SECONDS (900): a notification is e-mailed only if still unread this long after. */
@@ -132,6 +134,7 @@ export function readDeliveryConfig(env: Env): DeliveryConfig {
 			baseSeconds: number(env, 'COMMUNITY_DELIVERY_RETRY_BASE_SECONDS', 30),
 			maxSeconds: number(env, 'COMMUNITY_DELIVERY_RETRY_MAX_SECONDS', 3600),
 		},
+		keepDays: number(env, 'COMMUNITY_DELIVERY_KEEP_DAYS', 30),
 		emailEnabled: flag(env, 'COMMUNITY_EMAIL_ENABLED'),
 		emailDelaySeconds: number(env, 'COMMUNITY_EMAIL_DELAY_SECONDS', 900),
 		emailWebhookToken: text(env, 'COMMUNITY_EMAIL_WEBHOOK_TOKEN'),

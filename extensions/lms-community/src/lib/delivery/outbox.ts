@@ -97,31 +97,55 @@ async function claim(
 const held = (knex: Knex, worker: string, ids: number[]) => knex(TABLE).whereIn('id', ids).andWhere('claimed_by', worker);
 const reasonText = (reason: string) => reason.slice(0, REASON_MAX);
 
+/** A row's end: its status, when (`finished_at`, from which the cleanup counts) and the claim released. */
+const finished = (status: Exclude<DeliveryStatus, 'pending'>, now: Date) => ({
+	status,
+	finished_at: now.getTime(),
+	claimed_by: null,
+	claimed_until: null,
+});
+
 export async function markSent(knex: Knex, worker: string, ids: number[], ref: string | null, now: Date): Promise<void> {
 	if (ids.length === 0) return;
 	await held(knex, worker, ids).update({
-		status: 'sent',
+		...finished('sent', now),
 		sent_at: now.toISOString(),
 		sent_ref: ref?.slice(0, 255) ?? null,
 		last_error: null,
-		claimed_by: null,
-		claimed_until: null,
 	});
 }
 
 /** Nothing to send any more (read, no longer visible, turned off, no address): recorded with the reason. */
-export async function markSkipped(knex: Knex, worker: string, ids: number[], reason: string): Promise<void> {
+export async function markSkipped(knex: Knex, worker: string, ids: number[], reason: string, now: Date): Promise<void> {
 	if (ids.length === 0) return;
-	await held(knex, worker, ids).update({ status: 'skipped', last_error: reasonText(reason), claimed_by: null, claimed_until: null });
+	await held(knex, worker, ids).update({ ...finished('skipped', now), last_error: reasonText(reason) });
 }
 
-export async function markFailed(knex: Knex, worker: string, ids: number[], reason: string): Promise<void> {
+export async function markFailed(knex: Knex, worker: string, ids: number[], reason: string, now: Date): Promise<void> {
 	if (ids.length === 0) return;
-	await held(knex, worker, ids).update({ status: 'failed', last_error: reasonText(reason), claimed_by: null, claimed_until: null });
+	await held(knex, worker, ids).update({ ...finished('failed', now), last_error: reasonText(reason) });
 }
 
 /** Back to pending, due again at `dueAt`. */
 export async function markRetry(knex: Knex, worker: string, ids: number[], dueAt: number, reason: string): Promise<void> {
 	if (ids.length === 0) return;
 	await held(knex, worker, ids).update({ due_at: dueAt, last_error: reasonText(reason), claimed_by: null, claimed_until: null });
+}
+
+/**
+ * Deletes up to `limit` rows that finished (sent, skipped, failed) before `before` (epoch ms); pending rows
+ * never. On PostgreSQL instances cleaning at once take disjoint rows (SKIP LOCKED), so none waits for or
+ * deadlocks with another; deleting a row another instance already deleted is a no-op. Returns how many went.
+ */
+export async function deleteFinishedBefore(knex: Knex, before: number, limit: number): Promise<number> {
+	const oldest = knex(TABLE)
+		.select('id')
+		.where('finished_at', '<', before)
+		.whereNot('status', 'pending')
+		.orderBy('finished_at')
+		.limit(limit)
+		.modify((query) => {
+			if (!isSqlite(knex)) query.forUpdate().skipLocked();
+		});
+	return knex(TABLE).whereIn('id', oldest).delete();
 }

@@ -7,7 +7,7 @@ import { createApnsProvider } from './push/apns.js';
 import { createFcmProvider } from './push/fcm.js';
 import type { PushProvider } from './push/provider.js';
 import { createWebPushProvider } from './push/web-push.js';
-import { runDeliveryRound, type MailSender } from './worker.js';
+import { cleanUpOutbox, runDeliveryRound, type MailSender } from './worker.js';
 
 export interface DeliveryRuntime {
 	stop(): Promise<void>;
@@ -15,7 +15,8 @@ export interface DeliveryRuntime {
 
 /**
  * Runs the outbox on this instance: a round every `intervalMs`, never two at once here, and as many
- * instances as there are (the claim keeps them apart). Started on server.start, stopped on server.stop.
+ * instances as there are (the claim keeps them apart), each round followed by one batch of cleanup.
+ * Started on server.start, stopped on server.stop.
  */
 export function startDeliveries(
 	context: Pick<ApiExtensionContext, 'database' | 'services' | 'getSchema' | 'logger'>,
@@ -38,6 +39,7 @@ export function startDeliveries(
 		running = (async () => {
 			// A full batch means more is due: go again at once rather than a whole interval later.
 			while (!stopped && (await runDeliveryRound(deps)) >= config.batchSize);
+			if (!stopped) await cleanUpOutbox(deps);
 		})()
 			.catch((error) => context.logger.error(error, 'community: delivery round failed'))
 			.finally(() => (running = null));

@@ -1,10 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { retryDelaySeconds } from '../domain/delivery-timing.js';
+import { outboxCutoff, retryDelaySeconds } from '../domain/delivery-timing.js';
 import { wantsChannel } from '../domain/notification-settings.js';
 import { appPath, describeNotification, excerpt, type Platform } from '../domain/push-message.js';
 import type { DeliveryConfig } from './config.js';
-import { claimDue, claimPendingEmailOf, markFailed, markRetry, markSent, markSkipped, type DeliveryRow } from './outbox.js';
+import {
+	claimDue,
+	claimPendingEmailOf,
+	deleteFinishedBefore,
+	markFailed,
+	markRetry,
+	markSent,
+	markSkipped,
+	type DeliveryRow,
+} from './outbox.js';
 import type { PushDevice, PushMessage, PushOutcome, PushProvider } from './push/provider.js';
 import { loadCourseDefaults, loadMemberSettings, settingsInGroup, type MemberSettingsRow } from './settings-store.js';
 import { loadNotification, whyNotSendable, type NotificationRow } from './still-relevant.js';
@@ -58,6 +67,15 @@ export async function runDeliveryRound(deps: DeliveryWorkerDeps): Promise<number
 	return due.length;
 }
 
+/** Rows the cleanup removes per round: one short statement, so sends never wait behind a long delete. */
+const CLEANUP_BATCH = 500;
+
+/** The outbox's own retention: removes one batch of rows finished more than COMMUNITY_DELIVERY_KEEP_DAYS ago. */
+export async function cleanUpOutbox(deps: Pick<DeliveryWorkerDeps, 'knex' | 'config' | 'now'>): Promise<number> {
+	const cutoff = outboxCutoff(deps.now?.() ?? new Date(), deps.config.keepDays);
+	return cutoff === null ? 0 : deleteFinishedBefore(deps.knex, cutoff, CLEANUP_BATCH);
+}
+
 async function describe(knex: Knex, config: DeliveryConfig, notification: NotificationRow): Promise<Described> {
 	const [actor, group, post, message] = await Promise.all([
 		notification.actor ? knex('directus_users').select('first_name', 'last_name').where({ id: notification.actor }).first() : null,
@@ -90,18 +108,18 @@ function messageIdOf(config: DeliveryConfig, ids: number[]): string {
 async function sendEmail(deps: DeliveryWorkerDeps, recipient: string, rows: DeliveryRow[], now: Date): Promise<void> {
 	const { knex, config, worker } = deps;
 	const ids = rows.map((row) => row.id);
-	if (!config.emailEnabled) return markSkipped(knex, worker, ids, 'e-mail is switched off on the server');
+	if (!config.emailEnabled) return markSkipped(knex, worker, ids, 'e-mail is switched off on the server', now);
 	const user = await knex('directus_users').select('email', 'status').where({ id: recipient }).first();
 	if (!user?.email || user.status !== 'active')
-		return markSkipped(knex, worker, ids, 'the recipient has no active account with an address');
+		return markSkipped(knex, worker, ids, 'the recipient has no active account with an address', now);
 	const member = await loadMemberSettings(knex, recipient);
 	if (member.suppressedEmail && member.suppressedEmail.toLowerCase() === String(user.email).toLowerCase())
-		return markSkipped(knex, worker, ids, `the address is suppressed (${member.suppressedReason ?? 'bounce'})`);
+		return markSkipped(knex, worker, ids, `the address is suppressed (${member.suppressedReason ?? 'bounce'})`, now);
 
 	const items: Array<Described & { id: number }> = [];
 	for (const row of rows) {
 		const checked = await sendable(knex, member, row, 'email');
-		if ('reason' in checked) await markSkipped(knex, worker, [row.id], checked.reason);
+		if ('reason' in checked) await markSkipped(knex, worker, [row.id], checked.reason, now);
 		else items.push({ ...(await describe(knex, config, checked.notification)), id: row.id });
 	}
 	if (items.length === 0) return;
@@ -136,7 +154,7 @@ async function sendEmail(deps: DeliveryWorkerDeps, recipient: string, rows: Deli
 	} catch (error) {
 		const code = (error as { responseCode?: number }).responseCode;
 		// A permanent SMTP refusal (5xx) will not change on retry; anything else (4xx, no connection) may.
-		if (code !== undefined && code >= 500) return markFailed(knex, worker, sending, `SMTP ${code}: ${(error as Error).message}`);
+		if (code !== undefined && code >= 500) return markFailed(knex, worker, sending, `SMTP ${code}: ${(error as Error).message}`, now);
 		await retryOrFail(
 			deps,
 			rows.filter((row) => sending.includes(row.id)),
@@ -168,12 +186,12 @@ async function sendable(
 async function sendPush(deps: DeliveryWorkerDeps, row: DeliveryRow, now: Date): Promise<void> {
 	const { knex, config, worker } = deps;
 	const stored = row.device === null ? null : await knex('community_devices').where({ id: row.device }).first();
-	if (!stored) return markSkipped(knex, worker, [row.id], 'the device was removed');
-	if (stored.user !== row.recipient) return markSkipped(knex, worker, [row.id], 'the device moved to another user');
+	if (!stored) return markSkipped(knex, worker, [row.id], 'the device was removed', now);
+	if (stored.user !== row.recipient) return markSkipped(knex, worker, [row.id], 'the device moved to another user', now);
 	const checked = await sendable(knex, await loadMemberSettings(knex, row.recipient), row, 'push');
-	if ('reason' in checked) return markSkipped(knex, worker, [row.id], checked.reason);
+	if ('reason' in checked) return markSkipped(knex, worker, [row.id], checked.reason, now);
 	const provider = deps.providers[stored.platform as Platform];
-	if (!provider) return markSkipped(knex, worker, [row.id], `no push provider is configured for ${stored.platform}`);
+	if (!provider) return markSkipped(knex, worker, [row.id], `no push provider is configured for ${stored.platform}`, now);
 
 	const { notification } = checked;
 	const described = await describe(knex, config, notification);
@@ -207,9 +225,9 @@ async function sendPush(deps: DeliveryWorkerDeps, row: DeliveryRow, now: Date): 
 	if (outcome.kind === 'dead') {
 		// Only this token: if it was registered again meanwhile (a new row), that one stays.
 		await knex('community_devices').where({ id: device.id, token: device.token }).delete();
-		return markSkipped(knex, worker, [row.id], `${outcome.reason}: the device was removed`);
+		return markSkipped(knex, worker, [row.id], `${outcome.reason}: the device was removed`, now);
 	}
-	if (outcome.kind === 'failed') return markFailed(knex, worker, [row.id], outcome.reason);
+	if (outcome.kind === 'failed') return markFailed(knex, worker, [row.id], outcome.reason, now);
 	await retryOrFail(deps, [row], outcome.reason, outcome.retryAfterSeconds, now);
 }
 
@@ -221,6 +239,7 @@ async function retryOrFail(deps: DeliveryWorkerDeps, rows: DeliveryRow[], reason
 		worker,
 		spent.map((row) => row.id),
 		`${reason} (gave up after ${config.maxAttempts} attempts)`,
+		now,
 	);
 	for (const row of rows.filter((r) => r.attempts < config.maxAttempts)) {
 		const delay = retryDelaySeconds(row.attempts, config.backoff, retryAfter);

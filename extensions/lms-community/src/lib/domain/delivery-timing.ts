@@ -58,6 +58,11 @@ export function pushDueAt(createdAt: Date, settings: NotificationSettings): Date
 	return afterQuietHours(createdAt, settings);
 }
 
+/** Finished outbox rows that ended before this moment (epoch ms) are removed; null when `keepDays` is 0 (kept for ever). */
+export function outboxCutoff(now: Date, keepDays: number): number | null {
+	return keepDays > 0 ? now.getTime() - keepDays * DAY_MINUTES * MINUTE : null;
+}
+
 export interface Backoff {
 	baseSeconds: number;
 	maxSeconds: number;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { afterQuietHours, emailDueAt, inQuietHours, parseRetryAfter, pushDueAt, retryDelaySeconds } from './delivery-timing.js';
+import {
+	afterQuietHours,
+	emailDueAt,
+	inQuietHours,
+	outboxCutoff,
+	parseRetryAfter,
+	pushDueAt,
+	retryDelaySeconds,
+} from './delivery-timing.js';
 import {
 	BUILT_IN_SETTINGS,
 	effectiveSettings,
@@ -119,6 +127,15 @@ describe('retries', () => {
 		expect(parseRetryAfter('Mon, 02 Mar 2026 10:01:00 GMT', now)).toBe(60);
 		expect(parseRetryAfter('soon', now)).toBeNull();
 		expect(parseRetryAfter(null, now)).toBeNull();
+	});
+});
+
+describe('outbox cleanup', () => {
+	it('removes rows finished more than the kept days ago; 0 keeps them for ever', () => {
+		const now = at('2026-03-31T10:00:00Z');
+		expect(new Date(outboxCutoff(now, 30)!).toISOString()).toBe('2026-03-01T10:00:00.000Z');
+		expect(new Date(outboxCutoff(now, 0.5)!).toISOString()).toBe('2026-03-30T22:00:00.000Z');
+		expect(outboxCutoff(now, 0)).toBeNull();
 	});
 });
 

@@ -9,6 +9,7 @@ import {
 	pickPseudonym,
 	retentionCutoff,
 	scrubMentions,
+	shortenedToken,
 } from './privacy.js';
 
 const alice = '9b1c2d3e-0000-4000-8000-00000000000a';
@@ -80,5 +81,18 @@ describe('CSV', () => {
 		expect(csvCell('-1')).toBe("'-1");
 		expect(csvCell(-1)).toBe('-1');
 		expect(csvCell(new Date('2026-01-02T03:04:05Z'))).toBe('2026-01-02T03:04:05.000Z');
+	});
+});
+
+describe('push tokens in an export', () => {
+	it('keep a tail to tell devices apart (and a Web Push service), never the whole address', () => {
+		const fcm = `dQw4w9WgXcQ:APA91b${'x'.repeat(140)}Zk3fT9qa`;
+		expect(shortenedToken(fcm)).toBe('…Zk3fT9qa');
+		expect(shortenedToken('https://updates.push.services.mozilla.com/wpush/v2/gAAAAABk7fQ2abcdEFGH')).toBe(
+			'https://updates.push.services.mozilla.com/…abcdEFGH',
+		);
+		// A short token still keeps most of itself back.
+		expect(shortenedToken('abcdefgh')).toBe('…gh');
+		expect(shortenedToken('https://bad host/x'.padEnd(40, 'y'))).toBe('…yyyyyyyy');
 	});
 });

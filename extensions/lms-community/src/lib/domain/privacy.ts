@@ -72,6 +72,16 @@ export function retentionCutoff(setting: RetentionSetting, now: number): number 
 }
 
 /**
+ * A push token as an export shows it: the last few characters (and a Web Push service's origin), enough to
+ * tell the person's devices apart, never the whole address the server pushes to (docs/privacy.md says why).
+ */
+export function shortenedToken(token: string): string {
+	const tail = token.slice(-Math.min(8, Math.floor(token.length / 4)));
+	const origin = /^https?:\/\//i.test(token) ? URL.parse(token)?.origin : undefined;
+	return origin ? `${origin}/…${tail}` : `…${tail}`;
+}
+
+/**
  * One CSV cell (RFC 4180 quoting). Objects become JSON. A text starting with `=`, `+`, `-`, `@`, tab or CR is
  * prefixed with `'` so a spreadsheet shows it instead of running it as a formula.
  */

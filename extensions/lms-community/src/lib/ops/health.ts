@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { createClient, type RedisClientType } from 'redis';
+import { redisClientOptions } from '../redis/sentinel-relay.js';
+import type { RedisTarget } from '../redis/target.js';
 import { useRealtime } from '../realtime/use-realtime.js';
 import { BUNDLE_VERSION } from '../version.js';
 import { isDraining } from './lifecycle.js';
@@ -58,6 +60,7 @@ export async function timedCheck(
 
 interface Logger {
 	warn(error: unknown, message?: string): void;
+	info(message: string): void;
 }
 
 export interface HealthProbes {
@@ -71,37 +74,45 @@ export interface HealthProbes {
  * private to it, and Directus's ioredis queues commands for seconds while Redis is away). The Redis connection
  * is opened on the first check and fails fast while Redis is away (no offline queue).
  */
-export function createHealthProbes(options: { database: Knex; redisUrl: string | null; timeoutMs: number; logger: Logger }): HealthProbes {
-	const { database, redisUrl, timeoutMs, logger } = options;
+export function createHealthProbes(options: {
+	database: Knex;
+	redis: RedisTarget | null;
+	timeoutMs: number;
+	logger: Logger;
+}): HealthProbes {
+	const { database, redis: target, timeoutMs, logger } = options;
 	let redis: RedisClientType | null = null;
 	/** Settles once the first connection is up; from then on a lost connection fails the ping at once. */
-	let firstReady: Promise<void> = Promise.resolve();
-	const connected = () => {
-		if (!redis) {
-			const client = createClient({ url: redisUrl!, disableOfflineQueue: true }) as RedisClientType;
-			let down = false;
-			client.on('error', (error: unknown) => {
-				if (!down) logger.warn(error, 'community health: redis unreachable');
-				down = true;
-			});
-			firstReady = new Promise((resolve) => client.once('ready', () => resolve()));
-			client.on('ready', () => (down = false));
-			client.connect().catch(() => undefined);
-			redis = client;
-		}
-		return redis;
-	};
-	const ping = async () => {
-		const client = connected();
-		await firstReady;
-		return client.ping();
-	};
+	let firstReady: Promise<RedisClientType> | null = null;
+	const connected = (redisTarget: RedisTarget) =>
+		(firstReady ??= redisClientOptions(redisTarget, logger).then(
+			(clientOptions) => {
+				const client = createClient({ ...clientOptions, disableOfflineQueue: true }) as RedisClientType;
+				let down = false;
+				client.on('error', (error: unknown) => {
+					if (!down) logger.warn(error, 'community health: redis unreachable');
+					down = true;
+				});
+				const ready = new Promise<RedisClientType>((resolve) => client.once('ready', () => resolve(client)));
+				client.on('ready', () => (down = false));
+				client.connect().catch(() => undefined);
+				redis = client;
+				return ready;
+			},
+			(error: unknown) => {
+				// Try again at the next check.
+				firstReady = null;
+				throw error;
+			},
+		));
+	const ping = async (redisTarget: RedisTarget) => (await connected(redisTarget)).ping();
 	return {
 		database: () => timedCheck(() => database.raw('select 1'), timeoutMs),
-		redis: async () => (redisUrl ? timedCheck(ping, timeoutMs) : { status: 'not_configured' }),
+		redis: async () => (target ? timedCheck(() => ping(target), timeoutMs) : { status: 'not_configured' }),
 		async close() {
 			const client = redis as RedisClientType | null;
 			redis = null;
+			firstReady = null;
 			if (client) await (client.isReady ? client.quit() : client.disconnect()).catch(() => undefined);
 		},
 	};

@@ -18,7 +18,7 @@ const positive = (value: unknown, fallback: number) => {
 export function healthRoute({ database, env, logger }: OpsContext): RequestHandler {
 	const options = {
 		database,
-		redisUrl: readRealtimeConfig(env).redisUrl,
+		redis: readRealtimeConfig(env).redis,
 		timeoutMs: positive(env['COMMUNITY_HEALTH_TIMEOUT_MS'], 2_000),
 		logger,
 	};

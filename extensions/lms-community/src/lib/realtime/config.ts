@@ -1,4 +1,5 @@
 import type { BufferCaps } from './backpressure.js';
+import { readRedisTarget, type RedisTarget } from '../redis/target.js';
 import type { RedisAdapterKind } from './redis.js';
 /** Options of the community socket, read once from Directus's env. Each default is documented in docs/realtime.md. */
 export interface RealtimeConfig {
@@ -32,8 +33,8 @@ export interface RealtimeConfig {
 	bufferCaps: BufferCaps;
 	/** Largest page of message:sync. */
 	syncPageMax: number;
-	/** Redis URL (Directus's own REDIS); unset: one instance, everything in memory. */
-	redisUrl: string | null;
+	/** Directus's own Redis (`REDIS`, or the `REDIS_*` options, Sentinel included: redis/target.ts); none: one instance, everything in memory. */
+	redis: RedisTarget | null;
 	/** Prefix of the bundle's Redis keys and channels. */
 	redisPrefix: string;
 	/** How broadcasts travel between instances through Redis (redis.ts). */
@@ -87,7 +88,7 @@ export function readRealtimeConfig(env: Record<string, unknown>): RealtimeConfig
 			maxBytes: number(env['COMMUNITY_SOCKET_BUFFER_BYTES'], 1024 * 1024),
 		},
 		syncPageMax: 200,
-		redisUrl: env['REDIS'] ? String(env['REDIS']) : null,
+		redis: readRedisTarget(env),
 		redisPrefix: String(env['COMMUNITY_REDIS_PREFIX'] ?? 'lms-community:'),
 		redisAdapter: adapterKind(env['COMMUNITY_REDIS_ADAPTER']),
 		benchRelayOnly: String(env['COMMUNITY_BENCH_RELAY_ONLY'] ?? '') === 'true',

@@ -1,6 +1,6 @@
 import { createAdapter, createShardedAdapter, type RedisAdapter } from '@socket.io/redis-adapter';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
 
 interface Logger {
 	warn(error: unknown, message?: string): void;
@@ -30,14 +30,15 @@ const PUB_QUEUE_MAX = 10_000;
 export type RedisAdapterKind = 'pubsub' | 'sharded' | 'streams';
 
 export async function connectSocketRedis(
-	url: string,
+	/** Where and how to connect (redis/sentinel-relay.ts). */
+	connection: RedisClientOptions,
 	prefix: string,
 	logger: Logger,
 	kind: RedisAdapterKind = 'pubsub',
 	/** Told of each failure of the adapter's Redis traffic (the adapter-errors metric). */
 	onAdapterError: () => void = () => undefined,
 ): Promise<SocketRedis> {
-	const pub = createClient({ url, commandsQueueMaxLength: PUB_QUEUE_MAX }) as RedisClientType;
+	const pub = createClient({ ...connection, commandsQueueMaxLength: PUB_QUEUE_MAX }) as RedisClientType;
 	const clients = { pub, sub: pub.duplicate() as RedisClientType, data: pub.duplicate({ disableOfflineQueue: true }) as RedisClientType };
 	for (const [name, client] of Object.entries(clients)) logOutages(client, name, logger);
 	// The adapter publishes and (un)subscribes without awaiting: a command cut off by a restart must not go unhandled.

@@ -30,6 +30,7 @@ import { receiptHandlers } from './handlers/receipts.js';
 import { typingHandlers } from './handlers/typing.js';
 import { MemoryPresence, RedisPresence, type PresenceStore } from './presence.js';
 import { PresenceFeed } from './presence-feed.js';
+import { redisClientOptions } from '../redis/sentinel-relay.js';
 import { connectSocketRedis, type SocketRedis } from './redis.js';
 import { Revocations } from './revocation.js';
 import { GroupRooms } from './rooms.js';
@@ -104,8 +105,8 @@ export async function createRealtimeServer(httpServer: HttpServer, deps: Realtim
 
 	let redis: SocketRedis | null = null;
 	let presence: PresenceStore = new MemoryPresence();
-	if (config.redisUrl) {
-		redis = await connectSocketRedis(config.redisUrl, config.redisPrefix, logger, config.redisAdapter, () =>
+	if (config.redis) {
+		redis = await connectSocketRedis(await redisClientOptions(config.redis, logger), config.redisPrefix, logger, config.redisAdapter, () =>
 			communityMetrics.adapterError(),
 		);
 		io.adapter(redis.adapter as Parameters<CommunityIo['adapter']>[0]);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { enrollmentGivesAccess, type EnrollmentFacts } from '../access/scope.js';
+import { preparedRows } from '../db/prepared.js';
 import { LIMITS } from '../domain/limits.js';
 import { lockedReason } from '../domain/course-rules.js';
 import { ChatDisabledError, ForbiddenError, GroupLockedError, InvalidReferenceError, SlowModeError } from '../errors/index.js';
@@ -87,7 +88,7 @@ export function assertChatOpen(context: MemberContext, now: Date): void {
  */
 export async function loadSendFacts(knex: Knex, input: SendInput, userId: string): Promise<SendFacts> {
 	const clientId = input.client_id ?? null;
-	const row: Record<string, any> | undefined = await knex('community_groups as g')
+	const query = knex('community_groups as g')
 		.leftJoin('community_members as m', (join) => join.on('m.group', '=', 'g.id').andOn('m.user', '=', knex.raw('?', [userId])))
 		.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
 		.leftJoin('community_messages as r', (join) => join.on('r.id', '=', knex.raw('?', [input.reply_to ?? 0])))
@@ -100,7 +101,8 @@ export async function loadSendFacts(knex: Knex, input: SendInput, userId: string
 				.andOn('x.client_id', '=', knex.raw('?', [clientId ?? ''])),
 		)
 		.where('g.id', input.group)
-		.first(
+		.limit(1)
+		.select(
 			'g.*',
 			'm.id as m_id',
 			'm.role as m_role',
@@ -118,6 +120,7 @@ export async function loadSendFacts(knex: Knex, input: SendInput, userId: string
 			'rm.notify as r_member_notify',
 			'x.id as x_id',
 		);
+	const [row] = await preparedRows<Record<string, any>>(knex, query);
 	if (!row) return { group: undefined, member: undefined, enrollment: undefined, replyTo: undefined, existingId: null };
 	const group = Object.fromEntries(Object.entries(row).filter(([key]) => !/^[mrex]_/.test(key))) as unknown as GroupRow;
 	return {

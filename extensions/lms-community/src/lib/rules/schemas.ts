@@ -219,6 +219,9 @@ export const EXPORT_KINDS = [
 	'reports',
 	'notifications',
 	'read_markers',
+	'devices',
+	'notification_settings',
+	'deliveries',
 ] as const;
 
 /** Query string of GET /community/users/:id/export: JSON of every kind, or CSV of one. */
