@@ -122,7 +122,7 @@ describe('search', () => {
 	});
 
 	it('refuses bad input with 4xx codes', async () => {
-		const { students } = await communityFixture({ students: 1 });
+		const { group, students } = await communityFixture({ students: 1 });
 		const alice = students[0]!;
 		for (const [query, status, code] of [
 			['q=', 400, 'INVALID_PAYLOAD'],
@@ -137,6 +137,17 @@ describe('search', () => {
 		] as const) {
 			const response = await search(alice, query);
 			expect([response.status, errorCode(response)], query).toEqual([status, code]);
+		}
+		// Forged cursors: ids past PostgreSQL's integer would fail the query; a cursor into older matches means
+		// nothing where every match is ranked (an admin searching every group; SQLite), and must not start over.
+		const forged = (parts: unknown) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+		for (const [who, cursor] of [
+			[alice, forged([0.5, 2_147_483_648])],
+			[alice, forged(['older', 2_147_483_648, [[group.id, 2_147_483_648]]])],
+			[await asAdmin(), forged(['older', 5, []])],
+		] as const) {
+			const response = await search(who, `q=a&cursor=${cursor}`);
+			expect([response.status, errorCode(response)], cursor).toEqual([400, 'INVALID_PAYLOAD']);
 		}
 		// FTS syntax is never passed through: operators are words.
 		expect((await search(alice, 'q=NEAR(a%20b)%20OR%20body%3Ax*')).status).toBe(200);

@@ -1,7 +1,13 @@
 import type { Knex } from 'knex';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sendChatMessage } from '../../extensions/lms-community/src/lib/community/chat-send.js';
+import {
+	createPlainSendCommits,
+	sendChatMessage,
+	type PlainSendCommits,
+} from '../../extensions/lms-community/src/lib/community/chat-send.js';
+import { isStalePlan, preparedRows } from '../../extensions/lms-community/src/lib/db/prepared.js';
+import { insertBatchInOneStatement } from '../../extensions/lms-community/src/lib/community/batch-send.js';
 import { asAdmin, createUser, enroll, eventually, type TestUser } from '../support/api.js';
 import { communityFixture, errorCode, membershipOf } from '../support/community.js';
 import { openDatabase } from '../support/database.js';
@@ -15,6 +21,8 @@ const STATEMENT_BUDGET = {
 	postgres: { plain: 2, mention: 7, retry: 2 },
 	sqlite: { plain: 5, mention: 7, retry: 2 },
 } as const;
+
+const errorCodeOf = (error: unknown) => (error as { code?: string }).code;
 
 describe('the socket send path', () => {
 	let knex: Knex;
@@ -190,6 +198,109 @@ describe('the socket send path', () => {
 			await sendAll('removed', 4);
 			const seqs = (await knex('community_messages').where({ group: group.id }).orderBy('seq')).map((row) => Number(row.seq));
 			expect(seqs).toEqual(Array.from({ length: 10 }, (_, index) => index + 1));
+		},
+	);
+
+	it.skipIf(inject('directus').db !== 'postgres')(
+		'after one stale plan, every connection plans the statement anew (a write retried in another transaction succeeds)',
+		async () => {
+			const table = `stale_plan_probe_${Date.now()}`;
+			await knex.schema.createTable(table, (t) => t.integer('id'));
+			await knex(table).insert({ id: 1 });
+			const probe = (db: Knex) => preparedRows<{ id: number }>(db, db(table).select('*'));
+			// The test's pool has two connections: two open transactions hold both.
+			const onBoth = async () => {
+				const transactions = [await knex.transaction(), await knex.transaction()];
+				try {
+					const outcomes: string[] = [];
+					for (const trx of transactions)
+						outcomes.push(
+							await probe(trx).then(
+								() => 'ok',
+								(error: unknown) => (isStalePlan(error) ? 'stale' : String(error)),
+							),
+						);
+					return outcomes;
+				} finally {
+					for (const trx of transactions) await trx.rollback();
+				}
+			};
+			try {
+				expect(await onBoth()).toEqual(['ok', 'ok']);
+				await knex.schema.alterTable(table, (t) => t.string('added'));
+				// Inside a transaction the first run fails (the caller runs it again); the other connection plans anew.
+				expect(await onBoth()).toEqual(['stale', 'ok']);
+				expect(await onBoth()).toEqual(['ok', 'ok']);
+			} finally {
+				await knex.schema.dropTable(table);
+			}
+		},
+	);
+
+	it.skipIf(inject('directus').db !== 'postgres')(
+		"a batched write whose plan went stale goes again, and the sender's budget is spent once",
+		async () => {
+			const { group, students } = await communityFixture({ students: 1 });
+			const commits = createPlainSendCommits(knex)!;
+			let stale = 1;
+			const plainSends = {
+				submit: (message: Parameters<PlainSendCommits['submit']>[0]) =>
+					stale-- > 0
+						? Promise.reject(Object.assign(new Error('cached plan must not change result type'), { code: '0A000' }))
+						: commits.submit(message),
+			} as unknown as PlainSendCommits;
+			let spent = 0;
+			const sent = await sendChatMessage({ knex, spend: async () => void (spent += 1), plainSends }, students[0]!.id, {
+				group: group.id,
+				body: 'planned again',
+				client_id: 'stale-once',
+			});
+			expect([sent.created, sent.message.body, spent]).toEqual([true, 'planned again', 1]);
+		},
+	);
+
+	it.skipIf(inject('directus').db !== 'postgres')(
+		'a batch of plain sends goes in one statement: seq gap-free per group in submission order, a vanished group refused',
+		async () => {
+			const [one, two] = [await communityFixture({ students: 1 }), await communityFixture({ students: 1 })];
+			const [alice, bob] = [one.students[0]!, two.students[0]!];
+			const at = new Date();
+			const batch = [
+				{ group: one.group.id, sender: alice.id, body: 'a1', reply_to: null, client_id: 'batch-a1', date_created: at },
+				{ group: two.group.id, sender: bob.id, body: 'b1', reply_to: null, client_id: 'batch-b1', date_created: at },
+				{ group: one.group.id, sender: alice.id, body: 'a2', reply_to: null, client_id: 'batch-a2', date_created: at },
+				{ group: 2_000_000_000, sender: bob.id, body: 'nowhere', reply_to: null, client_id: 'batch-x', date_created: at },
+				{ group: one.group.id, sender: alice.id, body: 'a3', reply_to: null, client_id: 'batch-a3', date_created: at },
+			];
+			const outcomes = await statementsOf(async () => {
+				const result = await insertBatchInOneStatement(knex, batch);
+				expect(result.map((outcome) => (outcome.ok ? outcome.value['body'] : errorCodeOf(outcome.error)))).toEqual([
+					'a1',
+					'b1',
+					'a2',
+					'FORBIDDEN',
+					'a3',
+				]);
+			});
+			expect(outcomes).toHaveLength(1);
+			const stored = await knex('community_messages').whereIn('group', [one.group.id, two.group.id]).orderBy('id');
+			expect(stored.map((row) => [row.body, Number(row.seq)])).toEqual([
+				['a1', 1],
+				['a2', 2],
+				['a3', 3],
+				['b1', 1],
+			]);
+			const groups = await knex('community_groups').whereIn('id', [one.group.id, two.group.id]).orderBy('id');
+			expect(groups.map((row) => Number(row.last_seq))).toEqual([3, 1]);
+			// A client_id already stored fails the statement as a whole: nothing of the batch is written.
+			await expect(
+				insertBatchInOneStatement(knex, [
+					{ ...batch[0]!, client_id: 'batch-new' },
+					{ ...batch[0]!, client_id: 'batch-a1' },
+				]),
+			).rejects.toMatchObject({ code: '23505' });
+			expect(await knex('community_messages').where({ client_id: 'batch-new' })).toHaveLength(0);
+			expect(Number((await knex('community_groups').where({ id: one.group.id }).first()).last_seq)).toBe(3);
 		},
 	);
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { extractMentions } from '../domain/text.js';
 import { isStalePlan, preparedRows } from '../db/prepared.js';
+import { insertBatchInOneStatement, type PlainMessage } from './batch-send.js';
 import { isUniqueViolation } from '../errors/database.js';
 import { ForbiddenError } from '../errors/index.js';
 import type { MessageRow } from '../rules/facts.js';
@@ -34,29 +35,26 @@ export interface ChatSendDeps {
 	plainSends?: PlainSendCommits;
 }
 
-type PlainMessage = { group: number; sender: string; body: string; reply_to: number | null; client_id: string; date_created: Date };
 export type PlainSendCommits = GroupCommit<PlainMessage, StoredRow & MessageRow>;
 
-/** One process's group commit of plain sends (group-commit.ts), ordered by group so batches lock groups in one order. */
+/**
+ * One process's group commit of plain sends (group-commit.ts), ordered by group so batches lock groups in one
+ * order; a batch goes in one statement (batch-send.ts), a lone send in one statement of its own.
+ */
 export function createPlainSendCommits(knex: Knex): PlainSendCommits | undefined {
 	if (!isPostgres(knex)) return undefined;
-	return new GroupCommit<PlainMessage, StoredRow & MessageRow>(knex, insertInOneStatement, (a, b) => a.group - b.group, 100);
+	return new GroupCommit<PlainMessage, StoredRow & MessageRow>(
+		knex,
+		insertInOneStatement,
+		(a, b) => a.group - b.group,
+		100,
+		insertBatchInOneStatement,
+	);
 }
 
 export type ChatSendInput = SendInput & { body: string; client_id: string };
 
 export async function sendChatMessage(deps: ChatSendDeps, userId: string, input: ChatSendInput): Promise<ChatSent> {
-	try {
-		return await sendOnce(deps, userId, input);
-	} catch (error) {
-		// A column of messages or groups changed while a batch's connection held the old plan (db/prepared.ts):
-		// nothing was written, and the next try plans anew.
-		if (isStalePlan(error)) return sendOnce(deps, userId, input);
-		throw error;
-	}
-}
-
-async function sendOnce(deps: ChatSendDeps, userId: string, input: ChatSendInput): Promise<ChatSent> {
 	const { knex } = deps;
 	const facts = await loadSendFacts(knex, input, userId);
 	if (facts.existingId !== null) return { message: await readMessage(knex, facts.existingId), created: false, notifications: [] };
@@ -82,7 +80,7 @@ async function sendOnce(deps: ChatSendDeps, userId: string, input: ChatSendInput
 	try {
 		if (isPostgres(knex) && slowModeSeconds === 0 && drafts.length === 0)
 			return {
-				message: await (deps.plainSends ? deps.plainSends.submit(message) : insertInOneStatement(knex, message)),
+				message: await (deps.plainSends ? submitPlain(deps.plainSends, message) : insertInOneStatement(knex, message)),
 				created: true,
 				notifications: [],
 			};
@@ -115,6 +113,20 @@ async function sendOnce(deps: ChatSendDeps, userId: string, input: ChatSendInput
 		const winner = await knex('community_messages').select('id').where({ sender: userId, client_id: input.client_id }).first();
 		if (!winner) throw error;
 		return { message: await readMessage(knex, Number(winner.id)), created: false, notifications: [] };
+	}
+}
+
+/**
+ * A batch's savepoint cannot run a statement again once its plan went stale (a column of messages changed,
+ * db/prepared.ts): nothing was written, and the next batch plans it anew. Only the write goes again: the
+ * sender's budget is spent once.
+ */
+async function submitPlain(plainSends: PlainSendCommits, message: PlainMessage): Promise<StoredRow & MessageRow> {
+	try {
+		return await plainSends.submit(message);
+	} catch (error) {
+		if (!isStalePlan(error)) throw error;
+		return plainSends.submit(message);
 	}
 }
 

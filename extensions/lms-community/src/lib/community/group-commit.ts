@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
+export type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 interface Pending<I, O> {
 	input: I;
@@ -15,6 +15,8 @@ interface Pending<I, O> {
  * savepoint: one failing (a retry racing its first attempt) leaves the others. Every outcome is given only after
  * COMMIT, so a write is never reported before it is durable, and a failed one sees its rival's committed row.
  * Writes are taken in `order` (stable), so concurrent batches lock rows in one order and cannot deadlock.
+ * With `writeBatch`, a batch is first tried as one statement with an outcome per write (one round trip for all);
+ * if that statement fails, nothing of it was written and the batch goes the savepoint way.
  */
 export class GroupCommit<I, O> {
 	private queue: Array<Pending<I, O>> = [];
@@ -25,6 +27,7 @@ export class GroupCommit<I, O> {
 		private readonly write: (db: Knex, input: I) => Promise<O>,
 		private readonly order: (a: I, b: I) => number,
 		private readonly maxBatch: number,
+		private readonly writeBatch?: (db: Knex, inputs: I[]) => Promise<Array<Outcome<O>>>,
 	) {}
 
 	submit(input: I): Promise<O> {
@@ -51,6 +54,13 @@ export class GroupCommit<I, O> {
 			return;
 		}
 		const ordered = [...batch].sort((a, b) => this.order(a.input, b.input));
+		const together = this.writeBatch
+			? await this.writeBatch(
+					this.knex,
+					ordered.map((pending) => pending.input),
+				).catch(() => null)
+			: null;
+		if (together) return this.settle(ordered, together);
 		const outcomes: Array<Outcome<O>> = [];
 		try {
 			await this.knex.transaction(async (trx) => {
@@ -68,6 +78,10 @@ export class GroupCommit<I, O> {
 			for (const pending of ordered) pending.reject(error);
 			return;
 		}
+		this.settle(ordered, outcomes);
+	}
+
+	private settle(ordered: Array<Pending<I, O>>, outcomes: Array<Outcome<O>>): void {
 		ordered.forEach((pending, i) => {
 			const outcome = outcomes[i]!;
 			if (outcome.ok) pending.resolve(outcome.value);

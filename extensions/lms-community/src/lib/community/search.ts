@@ -102,7 +102,8 @@ export interface SearchOptions {
 const DEFAULT_RANK_WINDOW = 250;
 
 export function readSearchOptions(env: Record<string, unknown>): SearchOptions {
-	const value = Number(env['COMMUNITY_SEARCH_RANK_WINDOW'] ?? DEFAULT_RANK_WINDOW);
+	const raw = String(env['COMMUNITY_SEARCH_RANK_WINDOW'] ?? '').trim();
+	const value = raw === '' ? DEFAULT_RANK_WINDOW : Number(raw);
 	return { rankWindow: Number.isSafeInteger(value) && value >= 0 ? value : DEFAULT_RANK_WINDOW };
 }
 
@@ -185,7 +186,14 @@ function rankedPage(
 
 type RankedCursor = Extract<SearchCursor, { tier: 'ranked' }>;
 
-const rankedCursor = (cursor: SearchCursor | null): RankedCursor | null => (cursor?.tier === 'ranked' ? cursor : null);
+/**
+ * A cursor into one ranking of the matches. An `older` one comes from a windowed search (PostgreSQL, at most
+ * MAX_WINDOWED_GROUPS groups): read as no cursor it would start the listing again, and a client would page forever.
+ */
+function rankedCursor(cursor: SearchCursor | null): RankedCursor | null {
+	if (cursor?.tier === 'older') throw new InvalidPayloadError({ reason: 'cursor: not from this search (start again without it)' });
+	return cursor;
+}
 
 function afterCursor(query: Knex.QueryBuilder, cursor: RankedCursor | null): void {
 	if (!cursor) return;
@@ -252,7 +260,7 @@ const tsquery = (knex: Knex, language: string, text: string) => knex.raw('websea
 const rankColumn = (knex: Knex, language: string, text: string) =>
 	knex.raw('ts_rank(s.document, websearch_to_tsquery(?::regconfig, ?))::float8 AS rank', [language, text]);
 
-/** The index rows of one group (or, with `null`, of every group in `language`) that match. */
+/** The index rows in `language` that match (each caller narrows them to its groups). */
 function indexMatches(knex: Knex, type: SearchQuery['type'], language: string, text: string) {
 	return knex(`${searchTable(type)} as s`)
 		.where('s.language', knex.raw('?::regconfig', [language]))

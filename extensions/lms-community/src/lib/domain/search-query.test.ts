@@ -33,6 +33,19 @@ describe('cursor', () => {
 			encoded(['older', 5, [[1]]]),
 			encoded(['newer', 5, []]),
 			encoded(['older', 5, Array.from({ length: 65 }, (_, i) => [i + 1, 9])]),
+			// Past PostgreSQL's integer: the query would fail on it.
+			encoded([0.5, 2_147_483_648]),
+			encoded(['older', 2_147_483_648, [[3, 120]]]),
+			encoded(['older', 17, [[3, 2_147_483_648]]]),
+			// One group twice: never written by the server, and each repeat a branch of the query.
+			encoded([
+				'older',
+				17,
+				[
+					[3, 120],
+					[3, 121],
+				],
+			]),
 		])
 			expect(decodeCursor(bad), bad).toBeNull();
 	});

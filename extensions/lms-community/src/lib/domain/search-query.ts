@@ -1,3 +1,5 @@
+import { MAX_ID } from '../rules/schemas.js';
+
 /**
  * Search input and output as pure functions: what a query means (words and quoted phrases), how it is said
  * to SQLite FTS5 without letting its query syntax through, the opaque cursor, and a snippet made safe to
@@ -62,7 +64,8 @@ export function encodeCursor(cursor: SearchCursor): string {
 	return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
+/** An id as PostgreSQL's `integer` holds it: a larger one in a cursor would reach the query and fail it (a 500). */
+const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= MAX_ID;
 
 export function decodeCursor(value: string): SearchCursor | null {
 	try {
@@ -76,6 +79,8 @@ export function decodeCursor(value: string): SearchCursor | null {
 		const [tier, id, floors] = parsed;
 		if (parsed.length !== 3 || tier !== 'older' || !isId(id) || !Array.isArray(floors) || floors.length > MAX_CURSOR_FLOORS) return null;
 		if (!floors.every((floor) => Array.isArray(floor) && floor.length === 2 && isId(floor[0]) && isId(floor[1]))) return null;
+		// One floor per group, as this server writes them: repeats would only multiply the query's branches.
+		if (new Set(floors.map(([group]) => group)).size !== floors.length) return null;
 		return { tier: 'older', id, floors: floors as GroupFloor[] };
 	} catch {
 		return null;

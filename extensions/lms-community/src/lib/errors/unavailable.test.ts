@@ -21,6 +21,9 @@ describe('unavailableService', () => {
 	it('answers a deadlock or serialization failure as retryable, not as a bug', () => {
 		expect(unavailableService(withCode('deadlock detected', '40P01'))).toBe('database');
 		expect(unavailableService(withCode('could not serialize access due to concurrent update', '40001'))).toBe('database');
+		// A prepared plan gone stale inside a transaction (db/prepared.ts): the next try plans it anew.
+		expect(unavailableService(withCode('cached plan must not change result type', '0A000'))).toBe('database');
+		expect(unavailableService(withCode('unsupported feature', '0A000'))).toBe(null);
 	});
 
 	it("recognises Directus's Redis client giving up on its queue after a long outage", () => {

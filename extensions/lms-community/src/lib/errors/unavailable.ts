@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { isStalePlan } from '../db/prepared.js';
 import { ServiceUnavailableError, type UnavailableService as Service } from './index.js';
 
 /** What a client is told to wait before retrying (a restart or failover takes seconds). */
@@ -49,6 +50,9 @@ export function unavailableService(error: unknown, depth = 0): Service | null {
 	};
 	if (name === 'MaxRetriesPerRequestError') return 'redis';
 	if (typeof code === 'string' && (CONNECTION_CODES.has(code) || TRANSIENT_CODES.has(code) || code.startsWith('08'))) return 'database';
+	// A prepared plan from before a field change fails once inside a transaction (REST creates check their rules in
+	// Directus's, db/prepared.ts): rolled back whole too, and the next try plans it anew.
+	if (isStalePlan(error)) return 'database';
 	if (name === 'KnexTimeoutError') return 'database';
 	if (typeof message === 'string' && CONNECTION_MESSAGES.some((text) => message.includes(text))) return 'database';
 	for (const inner of Array.isArray(errors) ? errors : []) {

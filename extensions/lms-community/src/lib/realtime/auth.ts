@@ -1,3 +1,4 @@
+import { preparedRows } from '../db/prepared.js';
 import type { Accountability } from '@directus/types';
 import { ipInNetworks } from '@directus/utils/node';
 import jwt from 'jsonwebtoken';
@@ -133,7 +134,7 @@ const POLICY_COLUMNS = ['p.admin_access', 'p.app_access', 'p.ip_access'];
  * the user or to their role, in one statement: one row per policy, or one row without a policy.
  */
 async function loadTokenUser(knex: Knex, userId: string, session: string | null): Promise<TokenUser[]> {
-	return knex('directus_users as u')
+	const query = knex('directus_users as u')
 		.leftJoin('directus_roles as r', 'r.id', 'u.role')
 		.leftJoin('directus_sessions as s', (join) =>
 			join
@@ -155,6 +156,8 @@ async function loadTokenUser(knex: Knex, userId: string, session: string | null)
 			...POLICY_COLUMNS,
 			sendsChatColumn(knex),
 		);
+	// Prepared on PostgreSQL: every connect and every access re-check runs it.
+	return preparedRows<TokenUser>(knex, query);
 }
 
 /** The role and its parents, as Directus resolves them for permissions. */

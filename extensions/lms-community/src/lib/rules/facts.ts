@@ -1,3 +1,4 @@
+import { preparedRows } from '../db/prepared.js';
 import type { Knex } from 'knex';
 import { enrollmentGivesAccess, type EnrollmentFacts, type MemberRole, type MemberStatus } from '../access/scope.js';
 import type { PostStatus } from '../domain/posts.js';
@@ -110,12 +111,16 @@ export async function loadGroupFacts(
 		.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
 		.where('g.id', groupId);
 	if (options.withReadMarker) joinReceipt(query, knex, userId);
-	const row: Record<string, any> | undefined = await query.first(
-		'g.*',
-		...['id', 'role', 'status', 'notify'].map((column) => `m.${column} as m_${column}`),
-		...['id', 'role', 'status', 'starts_at', 'expires_at'].map((column) => `e.${column} as e_${column}`),
-		...(options.withReadMarker ? markerColumns(knex, groupId, userId) : []),
-	);
+	query
+		.limit(1)
+		.select(
+			'g.*',
+			...['id', 'role', 'status', 'notify'].map((column) => `m.${column} as m_${column}`),
+			...['id', 'role', 'status', 'starts_at', 'expires_at'].map((column) => `e.${column} as e_${column}`),
+			...(options.withReadMarker ? markerColumns(knex, groupId, userId) : []),
+		);
+	// Prepared on PostgreSQL: every join, REST or socket (a connect storm is joins), reads these facts.
+	const [row] = await preparedRows<Record<string, any>>(knex, query);
 	if (!row) return { group: undefined, member: undefined, enrollment: undefined };
 	const group = Object.fromEntries(Object.entries(row).filter(([key]) => !/^([me]|marker)_/.test(key))) as unknown as GroupRow;
 	const present = (value: unknown): boolean => value !== null && value !== undefined;
