@@ -23,6 +23,11 @@ describe("the bundle's Redis, read from Directus's settings", () => {
 		expect(readRedisTarget({ REDIS_USERNAME: 'app' })).toEqual({ kind: 'url', url: 'redis://app@localhost:6379/0' });
 	});
 
+	it('puts an IPv6 REDIS_HOST in brackets', () => {
+		expect(readRedisTarget({ REDIS_HOST: '::1', REDIS_PORT: '6380' })).toEqual({ kind: 'url', url: 'redis://[::1]:6380/0' });
+		expect(new URL((readRedisTarget({ REDIS_HOST: 'fd00::7' }) as { url: string }).url).hostname).toBe('[fd00::7]');
+	});
+
 	it('REDIS_SENTINELS (parsed by Directus from json:[…], or as text) with REDIS_NAME is a Sentinel target', () => {
 		const sentinels = [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2' }];
 		const expected = {

@@ -58,7 +58,9 @@ export function readRedisTarget(env: Record<string, unknown>): RedisTarget | nul
 		: username
 			? `${encodeURIComponent(username)}@`
 			: '';
-	const host = text(optionOf(env, 'HOST')) ?? 'localhost';
+	const name = text(optionOf(env, 'HOST')) ?? 'localhost';
+	// An IPv6 address goes in brackets in a URL.
+	const host = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
 	const port = text(optionOf(env, 'PORT')) ?? '6379';
 	return { kind: 'url', url: `redis://${login}${host}:${port}/${db}` };
 }
