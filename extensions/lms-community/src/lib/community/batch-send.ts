@@ -36,7 +36,8 @@ const BATCH_INSERT = `
 	SELECT "group", sender, body, reply_to, client_id, seq, change_seq, date_created FROM numbered ORDER BY "group", seq
 	RETURNING *`;
 
-const keyOf = (sender: unknown, clientId: unknown) => `${String(sender)}\u0000${String(clientId)}`;
+/** The unique (sender, client_id) pair that ties a returned row to its message (PostgreSQL returns uuids lowercased). */
+const keyOf = (sender: unknown, clientId: unknown) => `${String(sender).toLowerCase()}\u0000${String(clientId)}`;
 
 export async function insertBatchInOneStatement(knex: Knex, messages: PlainMessage[]): Promise<Array<Outcome<StoredMessage>>> {
 	const rows = await runPrepared<StoredMessage>(knex, BATCH_INSERT, [
