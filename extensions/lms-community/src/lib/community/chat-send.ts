@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { extractMentions } from '../domain/text.js';
 import { isStalePlan, preparedRows } from '../db/prepared.js';
 import { insertBatchInOneStatement, type PlainMessage } from './batch-send.js';
+import { isPostgres } from '../setup/search-index.js';
 import { isUniqueViolation } from '../errors/database.js';
 import { ForbiddenError } from '../errors/index.js';
 import type { MessageRow } from '../rules/facts.js';
@@ -129,8 +130,6 @@ async function submitPlain(plainSends: PlainSendCommits, message: PlainMessage):
 		return plainSends.submit(message);
 	}
 }
-
-const isPostgres = (knex: Knex): boolean => /^(pg|postgres|postgresql)$/.test(String(knex.client.config.client));
 
 async function readMessage(knex: Knex, id: number): Promise<StoredRow & MessageRow> {
 	return knex('community_messages').where({ id }).first();
