@@ -1,13 +1,15 @@
 /**
- * `npm run bench:profile`: one Directus under a steady chat load with V8's CPU profiler on, then the hottest
+ * `npm run bench:profile`: one Directus under chat load with V8's CPU profiler on for one phase, then the hottest
  * functions and packages by self time. This is how docs/performance.md's "where the time goes" was made.
- * `--rate=N --seconds=N`; `--db=postgres` (default sqlite); `--rooms=published` for the published room profile
- * (rooms of 2 to 1,000) instead of three small rooms.
+ * `--phase=sweep` (default: a steady `--rate=N` for `--seconds=N` after every receiver joined) or `--phase=connect`
+ * (every receiver connecting and joining its room); `--db=postgres` (default sqlite); `--rooms=published` for the
+ * published room profile (rooms of 2 to 1,000) instead of three small rooms. The profiler is driven over the
+ * inspector protocol, so Directus's start and the seeding stay out of the profile.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sweepChat } from './lib/chat.js';
+import { connectChat, sweepChat } from './lib/chat.js';
 import { startSingle } from './lib/deployments.js';
 import { seedChatRooms } from './lib/seed.js';
 import { adminOf, communityTarget, roomsOf } from './lib/targets.js';
@@ -17,13 +19,20 @@ interface ProfileNode {
 	callFrame: { functionName: string; url: string; lineNumber: number };
 	hitCount?: number;
 }
+interface CpuProfile {
+	nodes: ProfileNode[];
+	startTime: number;
+	endTime: number;
+}
 
-const rate = Number(process.argv.find((a) => a.startsWith('--rate='))?.slice(7) ?? 50);
-const durationS = Number(process.argv.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 15);
-const db = process.argv.find((a) => a.startsWith('--db='))?.slice(5) === 'postgres' ? 'postgres' : 'sqlite';
-const published = process.argv.includes('--rooms=published');
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const rate = Number(option('rate') ?? 50);
+const durationS = Number(option('seconds') ?? 15);
+const db = option('db') === 'postgres' ? 'postgres' : 'sqlite';
+const phase = option('phase') === 'connect' ? 'connect' : 'sweep';
+const published = option('rooms') === 'published';
 const ROOMS = published ? [2, 2, 2, 2, 2, 10, 10, 10, 100, 100, 1000] : [2, 10, 50];
-const dir = mkdtempSync(path.join(tmpdir(), 'lms-community-profile-'));
+const INSPECTOR_PORT = 9339;
 
 function where(url: string): string {
 	const modules = url.lastIndexOf('node_modules/');
@@ -35,34 +44,64 @@ function where(url: string): string {
 	return url.startsWith('node:') || url === '' ? 'node internals' : url;
 }
 
+/** The server's V8 profiler over the inspector protocol (the server runs with `--inspect` on INSPECTOR_PORT). */
+async function inspectorProfiler() {
+	const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+	const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
+	await new Promise((resolve, reject) => (ws.addEventListener('open', resolve), ws.addEventListener('error', reject)));
+	let id = 0;
+	const call = (method: string, params: Record<string, unknown> = {}) =>
+		new Promise<any>((resolve) => {
+			const mine = ++id;
+			const listener = (event: MessageEvent) => {
+				const reply = JSON.parse(String(event.data));
+				if (reply.id !== mine) return;
+				ws.removeEventListener('message', listener);
+				resolve(reply.result);
+			};
+			ws.addEventListener('message', listener);
+			ws.send(JSON.stringify({ id: mine, method, params }));
+		});
+	await call('Profiler.enable');
+	await call('Profiler.setSamplingInterval', { interval: 500 });
+	return {
+		start: () => call('Profiler.start'),
+		async stop(): Promise<CpuProfile> {
+			const { profile } = await call('Profiler.stop');
+			ws.close();
+			return profile;
+		},
+	};
+}
+
 async function main() {
 	// Directus reads its config from the .env file, but Node reads NODE_OPTIONS from the process environment.
-	process.env['NODE_OPTIONS'] = `--cpu-prof --cpu-prof-dir=${dir}`;
+	// The CLI's short runs before the server get the option too; each has ended before the next binds the port.
+	process.env['NODE_OPTIONS'] = `--inspect=127.0.0.1:${INSPECTOR_PORT}`;
 	const deployment = await startSingle('profiled', db);
 	delete process.env['NODE_OPTIONS'];
-	let stopped = false;
+	let profile: CpuProfile;
 	try {
 		const seed = await seedChatRooms(await adminOf(deployment), ROOMS);
-		await sweepChat(
-			communityTarget(`ours, ${db} (profiled)`, deployment, seed),
-			roomsOf(seed),
-			seed.sender,
-			{ rates: [rate], durationS, workers: 2, p99LimitMs: 100_000, drainMs: 2000 },
-			console.log,
-		);
-		await deployment.stop();
-		stopped = true;
+		const target = communityTarget(`ours, ${db} (profiled)`, deployment, seed);
+		const options = { rates: [rate], durationS, workers: 2, p99LimitMs: 100_000, drainMs: 2000 };
+		const profiler = await inspectorProfiler();
+		if (phase === 'connect') {
+			await profiler.start();
+			const connection = await connectChat(target, roomsOf(seed), seed.sender, options);
+			console.log(`connected and joined in ${Math.round(connection.connectMs)} ms`);
+			profile = await profiler.stop();
+			await connection.close();
+		} else {
+			await sweepChat(target, roomsOf(seed), seed.sender, options, console.log, () => profiler.start());
+			profile = await profiler.stop();
+		}
 	} finally {
-		if (!stopped) await deployment.stop();
+		await deployment.stop();
 	}
 
-	// The profile of the server process is the largest file (the CLI's own short runs write small ones).
-	const files = readdirSync(dir)
-		.filter((f) => f.endsWith('.cpuprofile'))
-		.map((f) => path.join(dir, f));
-	const file = files.sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
-	if (!file) throw new Error(`no CPU profile in ${dir}`);
-	const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number };
+	const file = path.join(tmpdir(), `lms-community-${phase}-${Date.now()}.cpuprofile`);
+	writeFileSync(file, JSON.stringify(profile));
 	const totalHits = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
 	const byFunction = new Map<string, number>();
 	const byPlace = new Map<string, number>();
@@ -79,7 +118,7 @@ async function main() {
 			.sort((a, b) => b[1] - a[1])
 			.slice(0, n)
 			.map(([name, hits]) => `| ${name} | ${((hits / totalHits) * 100).toFixed(1)} % |`);
-	console.log(`\nCPU profile: ${file} (${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s)`);
+	console.log(`\nCPU profile (${phase}): ${file} (${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s)`);
 	console.log('\n| where (package) | self time |\n| --- | --- |');
 	console.log(top(byPlace, 15).join('\n'));
 	console.log('\n| function | self time |\n| --- | --- |');

@@ -1,17 +1,19 @@
 /**
  * `npm run bench:wire`: the chat send path against the bare Socket.IO relay (issue "Chat at wire speed"), on
- * PostgreSQL. Parts (`--only=published,writes,pair`):
+ * PostgreSQL. Parts (`--only=published,writes,pair,connect`):
  * - published: the published room profile (rooms of 2 to 1,000, one sender), ours and the relay, the sweep
  *   refined in ×1.25 steps; connect time of all receivers; RSS per idle joined socket.
  * - writes: a write-bound profile (60 rooms of 2–10, each room's first member sending), against the bare insert loop.
  * - pair: two instances + Redis, senders and receivers spread over both, once per Redis adapter, beside one
  *   instance at the same rate: server CPU per message and cross-instance latency.
+ * - connect: connect and join of the published profile's receivers alone, the relay and ours taking turns (at
+ *   least 3 times each), with the server's and PostgreSQL's CPU per socket.
  * `--runs=N` repeats each sweep and reports the median highest rate. Prints tables, writes JSON beside them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sweepChat, type ChatRunOptions, type ChatTarget, type RoomPlan } from './lib/chat.js';
+import { measureConnect, sweepChat, type ChatRunOptions, type ChatTarget, type RoomPlan } from './lib/chat.js';
 import { startPair, startRelay, startSingle, type Deployment } from './lib/deployments.js';
 import { insertLoop, messageCounter } from './lib/insert-loop.js';
 import { sampleProcess } from './lib/process-stats.js';
@@ -24,7 +26,8 @@ const only = args
 	.find((a) => a.startsWith('--only='))
 	?.slice('--only='.length)
 	.split(',');
-const wants = (part: string) => !only || only.includes(part);
+/** `connect` runs only when asked for: the published part measures connects too, once per sweep. */
+const wants = (part: string) => (only ? only.includes(part) : part !== 'connect');
 const redisUrl = process.env['BENCH_REDIS'] ?? 'redis://127.0.0.1:6379';
 const log = (line: string) => console.log(line);
 
@@ -49,6 +52,10 @@ const writes: ChatRunOptions = {
 };
 const PAIR_RATE = 300;
 
+/** The relay's rooms: numbered groups of named members (it checks no token). */
+const fakeRoomsOf = (sizes: number[]): RoomPlan[] =>
+	sizes.map((size, i) => ({ group: i + 1, members: Array.from({ length: size }, (_, j) => `${i}-${j}`) }));
+const receiversOf = (sizes: number[]) => sizes.reduce((a, b) => a + b, 0);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type Sweep = Awaited<ReturnType<typeof sweepChat>>;
@@ -93,20 +100,43 @@ async function main() {
 		},
 		runs,
 	};
-	const receivers = PUBLISHED_ROOMS.reduce((a, b) => a + b, 0);
+	const receivers = receiversOf(PUBLISHED_ROOMS);
 
 	if (wants('published')) {
 		log('\n## Published profile: the bare relay');
 		const relay = await startRelay();
-		const fakeRooms: RoomPlan[] = PUBLISHED_ROOMS.map((size, i) => ({
-			group: i + 1,
-			members: Array.from({ length: size }, (_, j) => `${i}-${j}`),
-		}));
+		const fakeRooms = fakeRoomsOf(PUBLISHED_ROOMS);
 		try {
 			const relayMemory = memoryProbe(relay.pid, receivers);
 			result.relay = await repeated(relayTarget(relay), fakeRooms, 'sender', published, relayMemory);
 			result.relay.memory = memory.at(-1);
 		} finally {
+			await relay.stop();
+		}
+	}
+
+	if (wants('connect')) {
+		log('\n## Connect and join all receivers: the relay and ours in turns');
+		const relay = await startRelay();
+		const postgres = await startSingle('one instance, PostgreSQL', 'postgres');
+		try {
+			const seed = await seedChatRooms(await adminOf(postgres), PUBLISHED_ROOMS);
+			const turns = [
+				{ target: relayTarget(relay), rooms: fakeRoomsOf(PUBLISHED_ROOMS), sender: 'sender' },
+				{ target: communityTarget('ours, PostgreSQL', postgres, seed), rooms: roomsOf(seed), sender: seed.sender },
+			];
+			const measured: Array<Awaited<ReturnType<typeof measureConnect>>> = [];
+			for (let run = 0; run < Math.max(runs, 3); run++)
+				for (const turn of turns) {
+					const one = await measureConnect(turn.target, turn.rooms, turn.sender, published);
+					log(
+						`  ${one.target}: ${one.connectMs} ms, server ${one.serverCpuMsPerSocket} ms/socket, database ${one.databaseCpuMsPerSocket} ms/socket`,
+					);
+					measured.push(one);
+				}
+			result.connect = measured;
+		} finally {
+			await postgres.stop();
 			await relay.stop();
 		}
 	}
@@ -231,6 +261,20 @@ function reportOf(result: Record<string, any>): string {
 		if (result.ours.memory?.perSocketKb > 0)
 			lines.push(`| sockets per GB of RSS | | ${Math.round((1024 * 1024) / result.ours.memory.perSocketKb)} | |`);
 		lines.push('');
+	}
+	if (result.connect) {
+		const of = (name: string) => (result.connect as Array<Record<string, any>>).filter((m) => m.target === name);
+		const relay = of('bare Socket.IO relay');
+		const ours = of('ours, PostgreSQL');
+		const mid = (rows: Array<Record<string, any>>, key: string) => median(rows.map((r) => r[key] as number));
+		lines.push(
+			`| connect + join ${receiversOf(PUBLISHED_ROOMS)} receivers (median of ${relay.length}) | relay | ours (PostgreSQL) | ours / relay |`,
+			'| --- | --- | --- | --- |',
+			`| wall time, ms (each run) | ${mid(relay, 'connectMs')} (${relay.map((r) => r.connectMs).join(', ')}) | ${mid(ours, 'connectMs')} (${ours.map((r) => r.connectMs).join(', ')}) | ${Math.round((mid(ours, 'connectMs') / mid(relay, 'connectMs')) * 100) / 100} |`,
+			`| server CPU ms per socket | ${mid(relay, 'serverCpuMsPerSocket')} | ${mid(ours, 'serverCpuMsPerSocket')} | |`,
+			`| PostgreSQL CPU ms per socket | ${mid(relay, 'databaseCpuMsPerSocket')} | ${mid(ours, 'databaseCpuMsPerSocket')} | |`,
+			'',
+		);
 	}
 	if (result.writes) {
 		lines.push(

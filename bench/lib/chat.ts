@@ -130,6 +130,24 @@ export async function connectChat(target: ChatTarget, rooms: RoomPlan[], sender:
 	};
 }
 
+/** Connects and joins every receiver, then closes them: the connect time with the server's and PostgreSQL's CPU per socket. */
+export async function measureConnect(target: ChatTarget, rooms: RoomPlan[], sender: string, options: ChatRunOptions) {
+	const sockets = rooms.reduce((sum, room) => sum + room.members.length, 0);
+	const serverBefore = target.serverPids.map(sampleProcess);
+	const databaseBefore = postgresCpuMs();
+	const connection = await connectChat(target, rooms, sender, options);
+	const serverCpuMs = target.serverPids.reduce((sum, pid, i) => sum + sampleProcess(pid).cpuMs - serverBefore[i]!.cpuMs, 0);
+	const databaseCpuMs = postgresCpuMs() - databaseBefore;
+	await connection.close();
+	const perSocket = (ms: number) => Math.round((ms / sockets) * 100) / 100;
+	return {
+		target: target.name,
+		connectMs: Math.round(connection.connectMs),
+		serverCpuMsPerSocket: perSocket(serverCpuMs),
+		databaseCpuMsPerSocket: perSocket(databaseCpuMs),
+	};
+}
+
 /** One paced run: R messages/s round-robin over the rooms for `durationS`, then a drain, then the counts. */
 export async function runRate(
 	target: ChatTarget,

@@ -6,7 +6,7 @@ import {
 	sendChatMessage,
 	type PlainSendCommits,
 } from '../../extensions/lms-community/src/lib/community/chat-send.js';
-import { isStalePlan, preparedRows } from '../../extensions/lms-community/src/lib/db/prepared.js';
+import { compiledStatement, isStalePlan } from '../../extensions/lms-community/src/lib/db/prepared.js';
 import { insertBatchInOneStatement } from '../../extensions/lms-community/src/lib/community/batch-send.js';
 import { asAdmin, createUser, enroll, eventually, type TestUser } from '../support/api.js';
 import { communityFixture, errorCode, membershipOf } from '../support/community.js';
@@ -207,7 +207,7 @@ describe('the socket send path', () => {
 			const table = `stale_plan_probe_${Date.now()}`;
 			await knex.schema.createTable(table, (t) => t.integer('id'));
 			await knex(table).insert({ id: 1 });
-			const probe = (db: Knex) => preparedRows<{ id: number }>(db, db(table).select('*'));
+			const probe = compiledStatement((db: Knex) => db(table).select('*'));
 			// The test's pool has two connections: two open transactions hold both.
 			const onBoth = async () => {
 				const transactions = [await knex.transaction(), await knex.transaction()];

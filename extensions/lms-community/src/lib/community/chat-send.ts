@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { extractMentions } from '../domain/text.js';
-import { isStalePlan, preparedRows } from '../db/prepared.js';
+import { compiledStatement, isStalePlan } from '../db/prepared.js';
 import { insertBatchInOneStatement, type PlainMessage } from './batch-send.js';
 import { isPostgres } from '../setup/search-index.js';
 import { isUniqueViolation } from '../errors/database.js';
@@ -139,9 +139,8 @@ async function readMessage(knex: Knex, id: number): Promise<StoredRow & MessageR
  * The `seq`, the change number and the row in one atomic statement: a failed insert takes its numbers back
  * with it (no gaps).
  */
-async function insertInOneStatement(knex: Knex, message: PlainMessage): Promise<StoredRow & MessageRow> {
-	const [row] = await preparedRows<StoredRow & MessageRow>(
-		knex,
+const insertStatement = compiledStatement(
+	(knex: Knex, group: number, sender: string, body: string, replyTo: number | null, clientId: string, dateCreated: Date) =>
 		knex.raw(
 			`with next as (update ?? set ?? = ?? + 1, ?? = ?? + 1 where ?? = ? returning ??, ??)
 		insert into ?? (??, ??, ??, ??, ??, ??, ??, ??) select ?, ?, ?, ?, ?, next.??, next.??, ? from next returning *`,
@@ -152,7 +151,7 @@ async function insertInOneStatement(knex: Knex, message: PlainMessage): Promise<
 				'last_change_seq',
 				'last_change_seq',
 				'id',
-				message.group,
+				group,
 				'last_seq',
 				'last_change_seq',
 				'community_messages',
@@ -164,16 +163,27 @@ async function insertInOneStatement(knex: Knex, message: PlainMessage): Promise<
 				'seq',
 				'change_seq',
 				'date_created',
-				message.group,
-				message.sender,
-				message.body,
-				message.reply_to,
-				message.client_id,
+				group,
+				sender,
+				body,
+				replyTo,
+				clientId,
 				'last_seq',
 				'last_change_seq',
-				message.date_created,
+				dateCreated,
 			],
 		),
+);
+
+async function insertInOneStatement(knex: Knex, message: PlainMessage): Promise<StoredRow & MessageRow> {
+	const [row] = await insertStatement<StoredRow & MessageRow>(
+		knex,
+		message.group,
+		message.sender,
+		message.body,
+		message.reply_to,
+		message.client_id,
+		message.date_created,
 	);
 	// The group went away after the facts were read: answered like a group that never existed.
 	if (!row) throw new ForbiddenError();

@@ -1,4 +1,4 @@
-import { preparedRows } from '../db/prepared.js';
+import { compiledStatement } from '../db/prepared.js';
 import type { Accountability } from '@directus/types';
 import { ipInNetworks } from '@directus/utils/node';
 import jwt from 'jsonwebtoken';
@@ -131,17 +131,18 @@ const POLICY_COLUMNS = ['p.admin_access', 'p.app_access', 'p.ip_access'];
 /**
  * The token's user, their role's parent, (session-mode tokens) their session by Directus's own rule
  * (verifySessionJWT: the row exists for this user, is no share and has not expired), and the policies attached to
- * the user or to their role, in one statement: one row per policy, or one row without a policy.
+ * the user or to their role, in one statement: one row per policy, or one row without a policy. Compiled and
+ * prepared on PostgreSQL: every connect and every access re-check runs it.
  */
-async function loadTokenUser(knex: Knex, userId: string, session: string | null): Promise<TokenUser[]> {
-	const query = knex('directus_users as u')
+const tokenUserStatement = compiledStatement((knex: Knex, userId: string, session: string, now: Date) =>
+	knex('directus_users as u')
 		.leftJoin('directus_roles as r', 'r.id', 'u.role')
 		.leftJoin('directus_sessions as s', (join) =>
 			join
 				.on('s.user', '=', 'u.id')
-				.andOn('s.token', '=', knex.raw('?', [session ?? '']))
+				.andOn('s.token', '=', knex.raw('?', [session]))
 				.andOnNull('s.share')
-				.andOn('s.expires', '>=', knex.raw('?', [new Date()])),
+				.andOn('s.expires', '>=', knex.raw('?', [now])),
 		)
 		.leftJoin('directus_access as a', (join) => join.on('a.user', '=', 'u.id').orOn('a.role', '=', 'u.role'))
 		.leftJoin('directus_policies as p', 'p.id', 'a.policy')
@@ -155,9 +156,11 @@ async function loadTokenUser(knex: Knex, userId: string, session: string | null)
 			'p.id as policy_found',
 			...POLICY_COLUMNS,
 			sendsChatColumn(knex),
-		);
-	// Prepared on PostgreSQL: every connect and every access re-check runs it.
-	return preparedRows<TokenUser>(knex, query);
+		),
+);
+
+function loadTokenUser(knex: Knex, userId: string, session: string | null): Promise<TokenUser[]> {
+	return tokenUserStatement<TokenUser>(knex, userId, session ?? '', new Date());
 }
 
 /** The role and its parents, as Directus resolves them for permissions. */

@@ -102,10 +102,15 @@ export class Revocations {
 	async enforceCaps(socket: CommunitySocket, caps: { perIp: number; perUser: number }): Promise<void> {
 		const tooMany = { code: 'TOO_MANY_CONNECTIONS', message: 'A newer connection took this one over.' } as const;
 		this.byAddress.add(socket.data.address, socket);
-		const sameAddress = this.byAddress.of(socket.data.address).map((other) => ({ id: other.id, issued: other.data.issued, socket: other }));
-		for (const old of socketsOverCap(sameAddress, caps.perIp)) {
-			old.socket.emit('connection:closed', tooMany);
-			old.socket.disconnect(true);
+		// Listed only past the cap: many students behind one school NAT share an address.
+		if (this.byAddress.count(socket.data.address) > caps.perIp) {
+			const sameAddress = this.byAddress
+				.of(socket.data.address)
+				.map((other) => ({ id: other.id, issued: other.data.issued, socket: other }));
+			for (const old of socketsOverCap(sameAddress, caps.perIp)) {
+				old.socket.emit('connection:closed', tooMany);
+				old.socket.disconnect(true);
+			}
 		}
 		const sameUser = (await this.io.in(userRoom(socket.data.identity.userId)).fetchSockets()).map((remote) => ({
 			id: remote.id,

@@ -26,11 +26,13 @@ describe('socket caps', () => {
 		index.add('10.0.0.1', 'b');
 		index.add('10.0.0.2', 'c');
 		expect(index.of('10.0.0.1')).toEqual(['a', 'b']);
+		expect(index.count('10.0.0.1')).toBe(2);
 		index.remove('10.0.0.1', 'a');
 		index.remove('10.0.0.1', 'a');
 		expect(index.of('10.0.0.1')).toEqual(['b']);
 		index.remove('10.0.0.1', 'b');
 		expect(index.of('10.0.0.1')).toEqual([]);
+		expect(index.count('10.0.0.1')).toBe(0);
 		expect(index.of('10.0.0.2')).toEqual(['c']);
 	});
 });

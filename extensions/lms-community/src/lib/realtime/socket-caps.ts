@@ -35,6 +35,10 @@ export class SocketsByAddress<T> {
 		if (sockets.size === 0) this.byAddress.delete(address);
 	}
 
+	count(address: string): number {
+		return this.byAddress.get(address)?.size ?? 0;
+	}
+
 	of(address: string): T[] {
 		return [...(this.byAddress.get(address) ?? [])];
 	}

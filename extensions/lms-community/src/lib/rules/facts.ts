@@ -1,4 +1,4 @@
-import { preparedRows } from '../db/prepared.js';
+import { compiledStatement } from '../db/prepared.js';
 import type { Knex } from 'knex';
 import { enrollmentGivesAccess, type EnrollmentFacts, type MemberRole, type MemberStatus } from '../access/scope.js';
 import type { PostStatus } from '../domain/posts.js';
@@ -93,6 +93,28 @@ export const facts = {
 		knex<EnrollmentFacts & { id: number; user: string }>('enrollments').where({ course, user }).first(),
 };
 
+function groupFactsQuery(knex: Knex, groupId: number, userId: string, withReadMarker: boolean): Knex.QueryBuilder {
+	const query = knex('community_groups as g')
+		.leftJoin('community_members as m', (join) => join.on('m.group', '=', 'g.id').andOn('m.user', '=', knex.raw('?', [userId])))
+		.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
+		.where('g.id', groupId);
+	if (withReadMarker) joinReceipt(query, knex, userId);
+	return query
+		.limit(1)
+		.select(
+			'g.*',
+			...['id', 'role', 'status', 'notify'].map((column) => `m.${column} as m_${column}`),
+			...['id', 'role', 'status', 'starts_at', 'expires_at'].map((column) => `e.${column} as e_${column}`),
+			...(withReadMarker ? markerColumns(knex, groupId, userId) : []),
+		);
+}
+const groupFactsStatement = compiledStatement((knex: Knex, groupId: number, userId: string) =>
+	groupFactsQuery(knex, groupId, userId, false),
+);
+const groupFactsWithMarkerStatement = compiledStatement((knex: Knex, groupId: number, userId: string) =>
+	groupFactsQuery(knex, groupId, userId, true),
+);
+
 /** A group, the caller's membership in it and their enrollment in its course, read in one statement. */
 export async function loadGroupFacts(
 	knex: Knex,
@@ -106,21 +128,9 @@ export async function loadGroupFacts(
 	/** With `withReadMarker`: the user's read marker, read in the same statement (a socket join answers it). */
 	readMarker?: ReadMarker;
 }> {
-	const query = knex('community_groups as g')
-		.leftJoin('community_members as m', (join) => join.on('m.group', '=', 'g.id').andOn('m.user', '=', knex.raw('?', [userId])))
-		.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
-		.where('g.id', groupId);
-	if (options.withReadMarker) joinReceipt(query, knex, userId);
-	query
-		.limit(1)
-		.select(
-			'g.*',
-			...['id', 'role', 'status', 'notify'].map((column) => `m.${column} as m_${column}`),
-			...['id', 'role', 'status', 'starts_at', 'expires_at'].map((column) => `e.${column} as e_${column}`),
-			...(options.withReadMarker ? markerColumns(knex, groupId, userId) : []),
-		);
-	// Prepared on PostgreSQL: every join, REST or socket (a connect storm is joins), reads these facts.
-	const [row] = await preparedRows<Record<string, any>>(knex, query);
+	// Every join, REST or socket (a connect storm is joins), reads these facts.
+	const statement = options.withReadMarker ? groupFactsWithMarkerStatement : groupFactsStatement;
+	const [row] = await statement<Record<string, any>>(knex, groupId, userId);
 	if (!row) return { group: undefined, member: undefined, enrollment: undefined };
 	const group = Object.fromEntries(Object.entries(row).filter(([key]) => !/^([me]|marker)_/.test(key))) as unknown as GroupRow;
 	const present = (value: unknown): boolean => value !== null && value !== undefined;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { enrollmentGivesAccess, type EnrollmentFacts } from '../access/scope.js';
-import { preparedRows } from '../db/prepared.js';
+import { compiledStatement } from '../db/prepared.js';
 import { LIMITS } from '../domain/limits.js';
 import { lockedReason } from '../domain/course-rules.js';
 import { ChatDisabledError, ForbiddenError, GroupLockedError, InvalidReferenceError, SlowModeError } from '../errors/index.js';
@@ -81,26 +81,21 @@ export function assertChatOpen(context: MemberContext, now: Date): void {
 	if (!context.moderator && lockedReason(context.group, now)) throw new GroupLockedError();
 }
 
-/**
- * The facts of one send in one statement: the group, the sender's membership and enrollment in its course,
- * the replied-to message and its sender's membership, and an earlier message with the same client_id (left
- * joins: a missing one is null).
- */
-export async function loadSendFacts(knex: Knex, input: SendInput, userId: string): Promise<SendFacts> {
-	const clientId = input.client_id ?? null;
-	const query = knex('community_groups as g')
+/** The statement of loadSendFacts (a missing reply_to is 0, a missing client_id ''), compiled once. */
+const sendFactsStatement = compiledStatement((knex: Knex, group: number, userId: string, replyTo: number, clientId: string) =>
+	knex('community_groups as g')
 		.leftJoin('community_members as m', (join) => join.on('m.group', '=', 'g.id').andOn('m.user', '=', knex.raw('?', [userId])))
 		.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
-		.leftJoin('community_messages as r', (join) => join.on('r.id', '=', knex.raw('?', [input.reply_to ?? 0])))
+		.leftJoin('community_messages as r', (join) => join.on('r.id', '=', knex.raw('?', [replyTo])))
 		.leftJoin('community_members as rm', (join) => join.on('rm.group', '=', 'g.id').andOn('rm.user', '=', 'r.sender'))
 		// The retry of a message in this very group: another group's ids must not answer differently from missing ones.
 		.leftJoin('community_messages as x', (join) =>
 			join
 				.on('x.group', '=', 'g.id')
 				.andOn('x.sender', '=', knex.raw('?', [userId]))
-				.andOn('x.client_id', '=', knex.raw('?', [clientId ?? ''])),
+				.andOn('x.client_id', '=', knex.raw('?', [clientId])),
 		)
-		.where('g.id', input.group)
+		.where('g.id', group)
 		.limit(1)
 		.select(
 			'g.*',
@@ -119,8 +114,16 @@ export async function loadSendFacts(knex: Knex, input: SendInput, userId: string
 			'rm.status as r_member_status',
 			'rm.notify as r_member_notify',
 			'x.id as x_id',
-		);
-	const [row] = await preparedRows<Record<string, any>>(knex, query);
+		),
+);
+
+/**
+ * The facts of one send in one statement: the group, the sender's membership and enrollment in its course,
+ * the replied-to message and its sender's membership, and an earlier message with the same client_id (left
+ * joins: a missing one is null).
+ */
+export async function loadSendFacts(knex: Knex, input: SendInput, userId: string): Promise<SendFacts> {
+	const [row] = await sendFactsStatement<Record<string, any>>(knex, input.group, userId, input.reply_to ?? 0, input.client_id ?? '');
 	if (!row) return { group: undefined, member: undefined, enrollment: undefined, replyTo: undefined, existingId: null };
 	const group = Object.fromEntries(Object.entries(row).filter(([key]) => !/^[mrex]_/.test(key))) as unknown as GroupRow;
 	return {
@@ -146,7 +149,7 @@ export async function loadSendFacts(knex: Knex, input: SendInput, userId: string
 								? undefined
 								: { status: row['r_member_status'], notify: row['r_member_notify'] },
 					},
-		existingId: clientId && row['x_id'] !== null && row['x_id'] !== undefined ? Number(row['x_id']) : null,
+		existingId: input.client_id && row['x_id'] !== null && row['x_id'] !== undefined ? Number(row['x_id']) : null,
 	};
 }
 
