@@ -10,7 +10,7 @@ import { compiledStatement, isStalePlan } from '../../extensions/lms-community/s
 import { insertBatchInOneStatement } from '../../extensions/lms-community/src/lib/community/batch-send.js';
 import { asAdmin, createUser, enroll, eventually, type TestUser } from '../support/api.js';
 import { communityFixture, errorCode, membershipOf } from '../support/community.js';
-import { openDatabase } from '../support/database.js';
+import { openDatabase, statementsOf as statementsInDatabase } from '../support/database.js';
 import { call, connectAs } from '../support/socket.js';
 
 /**
@@ -43,18 +43,7 @@ describe('the socket send path', () => {
 		return socket;
 	};
 
-	/** Runs `work` and answers the SQL statements it sent. */
-	const statementsOf = async (work: () => Promise<unknown>): Promise<string[]> => {
-		const statements: string[] = [];
-		const listener = (query: { sql: string }) => statements.push(query.sql);
-		knex.on('query', listener);
-		try {
-			await work();
-		} finally {
-			knex.off('query', listener);
-		}
-		return statements;
-	};
+	const statementsOf = (work: () => Promise<unknown>) => statementsInDatabase(knex, work);
 	const noBudget = { spend: async () => undefined };
 
 	it('stays within its statement budget: a plain send, a send with a mention, a retry', async () => {

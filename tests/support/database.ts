@@ -15,3 +15,16 @@ export function openDatabase(configPath: string): Knex {
 		});
 	return knex({ client: 'sqlite3', connection: { filename: config['DB_FILENAME']! }, useNullAsDefault: true, pool: { min: 0, max: 1 } });
 }
+
+/** Runs `work` and answers the SQL statements it sent through `db`. */
+export async function statementsOf(db: Knex, work: () => Promise<unknown>): Promise<string[]> {
+	const statements: string[] = [];
+	const listener = (query: { sql: string }) => statements.push(query.sql);
+	db.on('query', listener);
+	try {
+		await work();
+	} finally {
+		db.off('query', listener);
+	}
+	return statements;
+}

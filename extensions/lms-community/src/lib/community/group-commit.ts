@@ -1,12 +1,7 @@
 import type { Knex } from 'knex';
+import { SerialBatches, type Waiting } from '../db/serial-batches.js';
 
 export type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
-
-interface Pending<I, O> {
-	input: I;
-	resolve(value: O): void;
-	reject(error: unknown): void;
-}
 
 /**
  * Group commit: writes that arrive while a commit is in flight wait for it, then go together in one transaction,
@@ -19,37 +14,25 @@ interface Pending<I, O> {
  * if that statement fails, nothing of it was written and the batch goes the savepoint way.
  */
 export class GroupCommit<I, O> {
-	private queue: Array<Pending<I, O>> = [];
-	private flushing = false;
+	private readonly batches: SerialBatches<I, O>;
 
 	constructor(
 		private readonly knex: Knex,
 		private readonly write: (db: Knex, input: I) => Promise<O>,
 		private readonly order: (a: I, b: I) => number,
-		private readonly maxBatch: number,
+		maxBatch: number,
 		private readonly writeBatch?: (db: Knex, inputs: I[]) => Promise<Array<Outcome<O>>>,
-	) {}
+	) {
+		this.batches = new SerialBatches((batch) => this.run(batch), maxBatch);
+	}
 
 	submit(input: I): Promise<O> {
-		return new Promise<O>((resolve, reject) => {
-			this.queue.push({ input, resolve, reject });
-			void this.flush();
-		});
+		return this.batches.submit(input);
 	}
 
-	private async flush(): Promise<void> {
-		if (this.flushing) return;
-		this.flushing = true;
-		try {
-			while (this.queue.length > 0) await this.run(this.queue.splice(0, this.maxBatch));
-		} finally {
-			this.flushing = false;
-		}
-	}
-
-	private async run(batch: Array<Pending<I, O>>): Promise<void> {
+	private async run(batch: Array<Waiting<I, O>>): Promise<void> {
 		if (batch.length === 1) {
-			const [only] = batch as [Pending<I, O>];
+			const [only] = batch as [Waiting<I, O>];
 			await this.write(this.knex, only.input).then(only.resolve, only.reject);
 			return;
 		}
@@ -81,7 +64,7 @@ export class GroupCommit<I, O> {
 		this.settle(ordered, outcomes);
 	}
 
-	private settle(ordered: Array<Pending<I, O>>, outcomes: Array<Outcome<O>>): void {
+	private settle(ordered: Array<Waiting<I, O>>, outcomes: Array<Outcome<O>>): void {
 		ordered.forEach((pending, i) => {
 			const outcome = outcomes[i]!;
 			if (outcome.ok) pending.resolve(outcome.value);

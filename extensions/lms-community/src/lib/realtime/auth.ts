@@ -1,4 +1,6 @@
+import { BatchedReads, batchedReadsPer, rowsPerKey } from '../db/batched-reads.js';
 import { compiledStatement } from '../db/prepared.js';
+import { isPostgres } from '../setup/search-index.js';
 import type { Accountability } from '@directus/types';
 import { ipInNetworks } from '@directus/utils/node';
 import jwt from 'jsonwebtoken';
@@ -128,25 +130,19 @@ const sendsChatColumn = (knex: Knex) =>
 	]);
 const POLICY_COLUMNS = ['p.admin_access', 'p.app_access', 'p.ip_access'];
 
-/**
- * The token's user, their role's parent, (session-mode tokens) their session by Directus's own rule
- * (verifySessionJWT: the row exists for this user, is no share and has not expired), and the policies attached to
- * the user or to their role, in one statement: one row per policy, or one row without a policy. Compiled and
- * prepared on PostgreSQL: every connect and every access re-check runs it.
- */
-const tokenUserStatement = compiledStatement((knex: Knex, userId: string, session: string, now: Date) =>
-	knex('directus_users as u')
+/** The token user's role, session and policies, joined onto `query` (which reads `directus_users as u`). */
+function withSessionAndPolicies(knex: Knex, query: Knex.QueryBuilder, session: Knex.Raw | string, now: Date): Knex.QueryBuilder {
+	return query
 		.leftJoin('directus_roles as r', 'r.id', 'u.role')
 		.leftJoin('directus_sessions as s', (join) =>
 			join
 				.on('s.user', '=', 'u.id')
-				.andOn('s.token', '=', knex.raw('?', [session]))
+				.andOn('s.token', '=', session)
 				.andOnNull('s.share')
 				.andOn('s.expires', '>=', knex.raw('?', [now])),
 		)
 		.leftJoin('directus_access as a', (join) => join.on('a.user', '=', 'u.id').orOn('a.role', '=', 'u.role'))
 		.leftJoin('directus_policies as p', 'p.id', 'a.policy')
-		.where('u.id', userId)
 		.select(
 			'u.status',
 			'u.role',
@@ -156,11 +152,59 @@ const tokenUserStatement = compiledStatement((knex: Knex, userId: string, sessio
 			'p.id as policy_found',
 			...POLICY_COLUMNS,
 			sendsChatColumn(knex),
-		),
+		);
+}
+
+/**
+ * The token's user, their role's parent, (session-mode tokens) their session by Directus's own rule
+ * (verifySessionJWT: the row exists for this user, is no share and has not expired), and the policies attached to
+ * the user or to their role, in one statement: one row per policy, or one row without a policy. Every connect
+ * and every access re-check runs it; on PostgreSQL it is compiled, prepared, and batched with the others in flight.
+ */
+const tokenUserStatement = compiledStatement((knex: Knex, userId: string, session: string, now: Date) =>
+	withSessionAndPolicies(knex, knex('directus_users as u'), knex.raw('?', [session]), now).where('u.id', userId),
 );
 
+/** The same for many tokens at once (PostgreSQL): rows tagged with their token's `ord`. */
+const tokenUsersStatement = compiledStatement((knex: Knex, userIds: string[], sessions: string[], now: Date) =>
+	withSessionAndPolicies(
+		knex,
+		knex
+			.from(knex.raw('unnest(?::uuid[], ?::text[]) with ordinality as k(user_id, session, ord)', [userIds, sessions]))
+			.join('directus_users as u', 'u.id', 'k.user_id'),
+		'k.session',
+		now,
+	).select('k.ord'),
+);
+
+/** Tokens checked in one statement at most (a connect storm's queue is taken in slices of this). */
+const TOKEN_BATCH_MAX = 200;
+
+interface TokenKey {
+	userId: string;
+	session: string;
+}
+
+const tokenUserReads = batchedReadsPer(
+	(knex) =>
+		new BatchedReads<TokenKey, TokenUser[]>(
+			(key) => tokenUserStatement<TokenUser>(knex, key.userId, key.session, new Date()),
+			async (keys) =>
+				rowsPerKey(
+					await tokenUsersStatement<TokenUser & { ord: string }>(
+						knex,
+						keys.map((key) => key.userId),
+						keys.map((key) => key.session),
+						new Date(),
+					),
+					keys.length,
+				),
+			TOKEN_BATCH_MAX,
+		),
+);
 function loadTokenUser(knex: Knex, userId: string, session: string | null): Promise<TokenUser[]> {
-	return tokenUserStatement<TokenUser>(knex, userId, session ?? '', new Date());
+	if (!isPostgres(knex)) return tokenUserStatement<TokenUser>(knex, userId, session ?? '', new Date());
+	return tokenUserReads(knex).load({ userId, session: session ?? '' });
 }
 
 /** The role and its parents, as Directus resolves them for permissions. */

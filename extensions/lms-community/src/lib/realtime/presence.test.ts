@@ -92,6 +92,13 @@ describe('MemoryPresence', () => {
 		expect([await presence.disconnect(1, 'ann'), await presence.disconnect(1, 'ann')]).toEqual([false, true]);
 		expect(await sorted(presence.online(1, 100))).toEqual([]);
 	});
+
+	it('lists at most the cap and counts everyone', async () => {
+		const presence = new MemoryPresence();
+		for (const user of ['ann', 'bob', 'cid']) await presence.connect(1, user);
+		expect(await presence.online(1, 2)).toEqual({ users: ['ann', 'bob'], count: 3 });
+		expect(await presence.online(7, 2)).toEqual({ users: [], count: 0 });
+	});
 });
 
 describe('RedisPresence', () => {

@@ -30,10 +30,17 @@ export interface PresenceStore {
 	close(): Promise<void>;
 }
 
-const capped = (users: Iterable<string>, max: number): OnlineList => {
-	const all = [...users];
-	return { users: all.slice(0, max), count: all.length };
+/** The first `max` users and how many there are, without copying the rest (a join in a large room reads this). */
+const capped = (users: ReadonlySet<string> | ReadonlyMap<string, unknown>, max: number): OnlineList => {
+	const listed: string[] = [];
+	for (const user of users.keys()) {
+		if (listed.length >= max) break;
+		listed.push(user);
+	}
+	return { users: listed, count: users.size };
 };
+
+const NOBODY: ReadonlyMap<string, number> = new Map();
 
 /** Device counts per group and user on one instance. */
 class DeviceCounts {
@@ -58,6 +65,11 @@ class DeviceCounts {
 			if (users.size === 0) this.groups.delete(group);
 		}
 		return Math.max(0, count);
+	}
+
+	/** user → devices in the group (empty when nobody is there). */
+	devicesOf(group: number): ReadonlyMap<string, number> {
+		return this.groups.get(group) ?? NOBODY;
 	}
 
 	users(group: number): string[] {
@@ -87,7 +99,7 @@ export class MemoryPresence implements PresenceStore {
 	}
 
 	async online(group: number, max: number): Promise<OnlineList> {
-		return capped(this.local.users(group), max);
+		return capped(this.local.devicesOf(group), max);
 	}
 
 	async heartbeat(): Promise<PresenceChanges> {

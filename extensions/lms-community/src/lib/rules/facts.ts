@@ -1,4 +1,6 @@
+import { BatchedReads, batchedReadsPer, rowsPerKey } from '../db/batched-reads.js';
 import { compiledStatement } from '../db/prepared.js';
+import { isPostgres } from '../setup/search-index.js';
 import type { Knex } from 'knex';
 import { enrollmentGivesAccess, type EnrollmentFacts, type MemberRole, type MemberStatus } from '../access/scope.js';
 import type { PostStatus } from '../domain/posts.js';
@@ -93,27 +95,77 @@ export const facts = {
 		knex<EnrollmentFacts & { id: number; user: string }>('enrollments').where({ course, user }).first(),
 };
 
-function groupFactsQuery(knex: Knex, groupId: number, userId: string, withReadMarker: boolean): Knex.QueryBuilder {
-	const query = knex('community_groups as g')
+/**
+ * The facts' joins and columns over `query`, which reads `community_groups as g`: the caller's membership and
+ * enrollment, and (withReadMarker) their read marker. The group and user are values, or columns of a batch.
+ */
+function withGroupFacts(
+	knex: Knex,
+	query: Knex.QueryBuilder,
+	groupId: number | Knex.Raw,
+	userId: string | Knex.Raw,
+	withReadMarker: boolean,
+): Knex.QueryBuilder {
+	query
 		.leftJoin('community_members as m', (join) => join.on('m.group', '=', 'g.id').andOn('m.user', '=', knex.raw('?', [userId])))
 		.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
 		.where('g.id', groupId);
 	if (withReadMarker) joinReceipt(query, knex, userId);
-	return query
-		.limit(1)
-		.select(
-			'g.*',
-			...['id', 'role', 'status', 'notify'].map((column) => `m.${column} as m_${column}`),
-			...['id', 'role', 'status', 'starts_at', 'expires_at'].map((column) => `e.${column} as e_${column}`),
-			...(withReadMarker ? markerColumns(knex, groupId, userId) : []),
-		);
+	return query.select(
+		'g.*',
+		...['id', 'role', 'status', 'notify'].map((column) => `m.${column} as m_${column}`),
+		...['id', 'role', 'status', 'starts_at', 'expires_at'].map((column) => `e.${column} as e_${column}`),
+		...(withReadMarker ? markerColumns(knex, groupId, userId) : []),
+	);
 }
 const groupFactsStatement = compiledStatement((knex: Knex, groupId: number, userId: string) =>
-	groupFactsQuery(knex, groupId, userId, false),
+	withGroupFacts(knex, knex('community_groups as g'), groupId, userId, false).limit(1),
 );
 const groupFactsWithMarkerStatement = compiledStatement((knex: Knex, groupId: number, userId: string) =>
-	groupFactsQuery(knex, groupId, userId, true),
+	withGroupFacts(knex, knex('community_groups as g'), groupId, userId, true).limit(1),
 );
+/** The facts with the marker for many (group, user) pairs at once (PostgreSQL): rows tagged with their pair's `ord`. */
+const groupsFactsWithMarkerStatement = compiledStatement((knex: Knex, groupIds: number[], userIds: string[]) =>
+	withGroupFacts(
+		knex,
+		knex
+			.from(knex.raw('unnest(?::integer[], ?::uuid[]) with ordinality as k(group_id, user_id, ord)', [groupIds, userIds]))
+			.join('community_groups as g', 'g.id', 'k.group_id'),
+		knex.ref('k.group_id'),
+		knex.ref('k.user_id'),
+		true,
+	).select('k.ord'),
+);
+
+/** Joins read at once (a connect storm is joins, each reading its facts with the marker), batched on PostgreSQL. */
+const JOIN_BATCH_MAX = 200;
+const groupFactsWithMarkerReads = batchedReadsPer(
+	(knex) =>
+		new BatchedReads<{ groupId: number; userId: string }, Record<string, any> | undefined>(
+			async (key) => (await groupFactsWithMarkerStatement<Record<string, any>>(knex, key.groupId, key.userId))[0],
+			async (keys) =>
+				rowsPerKey(
+					await groupsFactsWithMarkerStatement<Record<string, any> & { ord: string }>(
+						knex,
+						keys.map((key) => key.groupId),
+						keys.map((key) => key.userId),
+					),
+					keys.length,
+				).map((rows) => rows[0]),
+			JOIN_BATCH_MAX,
+		),
+);
+
+async function groupFactsRow(
+	knex: Knex,
+	groupId: number,
+	userId: string,
+	withReadMarker: boolean,
+): Promise<Record<string, any> | undefined> {
+	if (!withReadMarker) return (await groupFactsStatement<Record<string, any>>(knex, groupId, userId))[0];
+	if (!isPostgres(knex) || knex.isTransaction) return (await groupFactsWithMarkerStatement<Record<string, any>>(knex, groupId, userId))[0];
+	return groupFactsWithMarkerReads(knex).load({ groupId, userId });
+}
 
 /** A group, the caller's membership in it and their enrollment in its course, read in one statement. */
 export async function loadGroupFacts(
@@ -129,8 +181,7 @@ export async function loadGroupFacts(
 	readMarker?: ReadMarker;
 }> {
 	// Every join, REST or socket (a connect storm is joins), reads these facts.
-	const statement = options.withReadMarker ? groupFactsWithMarkerStatement : groupFactsStatement;
-	const [row] = await statement<Record<string, any>>(knex, groupId, userId);
+	const row = await groupFactsRow(knex, groupId, userId, options.withReadMarker ?? false);
 	if (!row) return { group: undefined, member: undefined, enrollment: undefined };
 	const group = Object.fromEntries(Object.entries(row).filter(([key]) => !/^([me]|marker)_/.test(key))) as unknown as GroupRow;
 	const present = (value: unknown): boolean => value !== null && value !== undefined;

@@ -15,7 +15,7 @@ export const ownMarker = (knex: Knex, receipts: string) =>
 	knex.raw('coalesce(??, ??, 0)', [`${receipts}.unread_after_seq`, `${receipts}.last_read_seq`]);
 
 /** Joins the user's receipt as `r` onto a query of `community_groups as g`. */
-export function joinReceipt(query: Knex.QueryBuilder, knex: Knex, userId: string): Knex.QueryBuilder {
+export function joinReceipt(query: Knex.QueryBuilder, knex: Knex, userId: string | Knex.Raw): Knex.QueryBuilder {
 	return query.leftJoin('community_message_receipts as r', (join) =>
 		join.on('r.group', '=', 'g.id').andOn('r.user', '=', knex.raw('?', [userId])),
 	);
@@ -25,7 +25,7 @@ export function joinReceipt(query: Knex.QueryBuilder, knex: Knex, userId: string
  * The marker's columns over a query that joined the receipt as `r` (joinReceipt), the unread count a subquery:
  * messages after the member's own marker, not their own, not deleted or hidden.
  */
-export function markerColumns(knex: Knex, groupId: number, userId: string): Array<string | Knex.QueryBuilder> {
+export function markerColumns(knex: Knex, groupId: number | Knex.Raw, userId: string | Knex.Raw): Array<string | Knex.QueryBuilder> {
 	const unread = knex('community_messages as u')
 		.count('*')
 		.where('u.group', groupId)
