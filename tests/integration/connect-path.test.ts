@@ -5,7 +5,7 @@ import { verifySocketToken } from '../../extensions/lms-community/src/lib/realti
 import { loadGroupFacts } from '../../extensions/lms-community/src/lib/rules/facts.js';
 import { asAdmin, createUser } from '../support/api.js';
 import { communityFixture } from '../support/community.js';
-import { openDatabase, statementsOf } from '../support/database.js';
+import { openDatabase, outcome, readAloneAndTogether } from '../support/database.js';
 import { signToken } from '../support/socket.js';
 
 /**
@@ -22,27 +22,7 @@ describe('the connect path', () => {
 	});
 	afterAll(() => knex.destroy());
 
-	const outcome = <T>(read: Promise<T>) =>
-		read.then(
-			(value) => ({ ok: value }),
-			(error: { code?: string }) => ({ error: error.code ?? String(error) }),
-		);
-
-	/**
-	 * Reads each key alone, then at once every key but the last (a key PostgreSQL refuses), counting statements,
-	 * then every key at once: the reads in flight together must answer what the reads alone did.
-	 */
-	async function aloneAndTogether<K, R>(keys: K[], read: (key: K) => Promise<R>) {
-		const alone: R[] = [];
-		for (const key of keys) alone.push(await read(key));
-		const clean = keys.slice(0, -1);
-		let together: R[] = [];
-		const statements = await statementsOf(knex, async () => (together = await Promise.all(clean.map(read))));
-		expect(together).toEqual(alone.slice(0, -1));
-		expect(statements.length, statements.join('\n')).toBe(db === 'postgres' ? 2 : clean.length);
-		expect(await Promise.all(keys.map(read))).toEqual(alone);
-		return alone;
-	}
+	const aloneAndTogether = <K, R>(keys: K[], read: (key: K) => Promise<R>) => readAloneAndTogether(knex, db, keys, read);
 
 	it('token checks in flight together: one statement, each answered as when checked alone', async () => {
 		const { students, instructor } = await communityFixture({ students: 2 });
@@ -73,11 +53,11 @@ describe('the connect path', () => {
 	it("joins' facts in flight together: one statement, each answered as when read alone", async () => {
 		const { group, students, instructor } = await communityFixture({ students: 2 });
 		const other = await communityFixture({ students: 1 });
+		const post = (body: string) => students[1]!.api.ok<{ id: number }>('POST', '/items/community_messages', { group: group.id, body });
 		let last = 0;
-		for (const body of ['one', 'two', 'three'])
-			last = (await students[1]!.api.post('/items/community_messages', { group: group.id, body })).body.data.id;
+		for (const body of ['one', 'two', 'three']) last = (await post(body)).id;
 		expect((await students[0]!.api.post(`/community/groups/${group.id}/read`, { message: last })).status).toBe(200);
-		await students[1]!.api.post('/items/community_messages', { group: group.id, body: 'four' });
+		await post('four');
 		const keys: Array<[number, string]> = [
 			[group.id, students[0]!.id],
 			[group.id, students[1]!.id],

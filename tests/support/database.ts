@@ -1,4 +1,5 @@
 import knex, { type Knex } from 'knex';
+import { expect } from 'vitest';
 import { PG_CONNECTION, readConfig } from './directus-instance.js';
 
 /**
@@ -28,3 +29,32 @@ export async function statementsOf(db: Knex, work: () => Promise<unknown>): Prom
 	}
 	return statements;
 }
+
+/**
+ * Reads each key alone, then at once every key but the last (a key PostgreSQL refuses), counting statements,
+ * then every key at once: reads in flight together (batched on PostgreSQL: one statement for the first, one
+ * for all that came while it ran) must answer what the reads alone did. Answers the reads alone.
+ */
+export async function readAloneAndTogether<K, R>(
+	db: Knex,
+	kind: 'postgres' | 'sqlite',
+	keys: K[],
+	read: (key: K) => Promise<R>,
+): Promise<R[]> {
+	const alone: R[] = [];
+	for (const key of keys) alone.push(await read(key));
+	const clean = keys.slice(0, -1);
+	let together: R[] = [];
+	const statements = await statementsOf(db, async () => (together = await Promise.all(clean.map(read))));
+	expect(together).toEqual(alone.slice(0, -1));
+	expect(statements.length, statements.join('\n')).toBe(kind === 'postgres' ? 2 : clean.length);
+	expect(await Promise.all(keys.map(read))).toEqual(alone);
+	return alone;
+}
+
+/** A read's value, or its error's code (a driver error's SQLSTATE), for comparing outcomes. */
+export const outcome = <T>(read: Promise<T>): Promise<{ ok: T } | { error: string }> =>
+	read.then(
+		(value) => ({ ok: value }),
+		(error: { code?: string }) => ({ error: error.code ?? String(error) }),
+	);

@@ -10,10 +10,11 @@ import { isPostgres } from '../setup/search-index.js';
  * the query through knex as usual.
  *
  * A prepared `SELECT g.*` or `RETURNING *` fails with SQLSTATE 0A000 ("cached plan must not change result
- * type") once an admin adds or drops a column of its table. Every statement is then renamed on every connection
- * (a stale one is never used again, and each connection plans anew on its next run, so one failure is all a
- * change costs) and run once more where that is possible: outside a transaction. Inside one the error stands,
- * and the caller runs the write again (isStalePlan): on any connection it is planned afresh.
+ * type") once an admin adds or drops a column of its table, on each connection that prepared it before. Every
+ * statement is then renamed on every connection (a stale one is never used again; each connection plans anew on
+ * its next run) and the failed one runs once more, which is possible outside a transaction only: statements in
+ * a transaction go unprepared (compiledStatement), and a caller of runPrepared inside one gets the error and runs
+ * its write again (isStalePlan).
  */
 
 interface PgConnection {
@@ -42,13 +43,15 @@ type Slot = { arg: number } | { value: unknown };
  * and run it prepared (knex's building was a visible share of a send's and of a connect's CPU). `build` gets
  * stand-ins for its arguments the first time, so its SQL must not depend on them: no branching on an argument,
  * no argument array spread by `whereIn`, no `new Date()` inside (a time is an argument). It is built twice with
- * different stand-ins and refused when that changes anything but the arguments' bindings. Other databases run
- * `build` with the arguments through knex.
+ * different stand-ins and refused when that changes anything but the arguments' bindings. Other databases, and
+ * transactions, run `build` with the arguments through knex.
  */
 export function compiledStatement<Args extends unknown[]>(build: (knex: Knex, ...args: Args) => Knex.QueryBuilder | Knex.Raw) {
 	let compiled: { sql: string; slots: Slot[] } | undefined;
 	return async function rows<Row>(knex: Knex, ...args: Args): Promise<Row[]> {
-		if (!isPostgres(knex)) {
+		// Inside a transaction (REST's writes) a stale plan could not be run again without failing the transaction:
+		// those statements go unprepared, so an admin's schema change costs no request.
+		if (!isPostgres(knex) || knex.isTransaction) {
 			const result: unknown = await build(knex, ...args);
 			return (Array.isArray(result) ? result : ((result as { rows?: Row[] }).rows ?? [])) as Row[];
 		}

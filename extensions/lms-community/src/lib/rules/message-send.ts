@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { enrollmentGivesAccess, type EnrollmentFacts } from '../access/scope.js';
+import { BatchedReads, batchedReadsPer, rowsPerKey } from '../db/batched-reads.js';
 import { compiledStatement } from '../db/prepared.js';
+import { isPostgres } from '../setup/search-index.js';
 import { LIMITS } from '../domain/limits.js';
 import { lockedReason } from '../domain/course-rules.js';
 import { ChatDisabledError, ForbiddenError, GroupLockedError, InvalidReferenceError, SlowModeError } from '../errors/index.js';
@@ -81,41 +83,109 @@ export function assertChatOpen(context: MemberContext, now: Date): void {
 	if (!context.moderator && lockedReason(context.group, now)) throw new GroupLockedError();
 }
 
-/** The statement of loadSendFacts (a missing reply_to is 0, a missing client_id ''), compiled once. */
+/**
+ * The facts' joins and columns over `query`, which reads `community_groups as g`. The send's values (a missing
+ * reply_to is 0, a missing client_id '') are values, or columns of a batch.
+ */
+function withSendFacts(
+	knex: Knex,
+	query: Knex.QueryBuilder,
+	group: number | Knex.Raw,
+	userId: string | Knex.Raw,
+	replyTo: number | Knex.Raw,
+	clientId: string | Knex.Raw,
+): Knex.QueryBuilder {
+	return (
+		query
+			.leftJoin('community_members as m', (join) => join.on('m.group', '=', 'g.id').andOn('m.user', '=', knex.raw('?', [userId])))
+			.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
+			.leftJoin('community_messages as r', (join) => join.on('r.id', '=', knex.raw('?', [replyTo])))
+			.leftJoin('community_members as rm', (join) => join.on('rm.group', '=', 'g.id').andOn('rm.user', '=', 'r.sender'))
+			// The retry of a message in this very group: another group's ids must not answer differently from missing ones.
+			.leftJoin('community_messages as x', (join) =>
+				join
+					.on('x.group', '=', 'g.id')
+					.andOn('x.sender', '=', knex.raw('?', [userId]))
+					.andOn('x.client_id', '=', knex.raw('?', [clientId])),
+			)
+			.where('g.id', group)
+			.select(
+				'g.*',
+				'm.id as m_id',
+				'm.role as m_role',
+				'm.status as m_status',
+				'm.notify as m_notify',
+				'e.status as e_status',
+				'e.starts_at as e_starts_at',
+				'e.expires_at as e_expires_at',
+				'r.group as r_group',
+				'r.sender as r_sender',
+				'r.deleted_at as r_deleted_at',
+				'r.hidden_at as r_hidden_at',
+				'r.id as r_id',
+				'rm.status as r_member_status',
+				'rm.notify as r_member_notify',
+				'x.id as x_id',
+			)
+	);
+}
+
 const sendFactsStatement = compiledStatement((knex: Knex, group: number, userId: string, replyTo: number, clientId: string) =>
-	knex('community_groups as g')
-		.leftJoin('community_members as m', (join) => join.on('m.group', '=', 'g.id').andOn('m.user', '=', knex.raw('?', [userId])))
-		.leftJoin('enrollments as e', (join) => join.on('e.course', '=', 'g.course').andOn('e.user', '=', knex.raw('?', [userId])))
-		.leftJoin('community_messages as r', (join) => join.on('r.id', '=', knex.raw('?', [replyTo])))
-		.leftJoin('community_members as rm', (join) => join.on('rm.group', '=', 'g.id').andOn('rm.user', '=', 'r.sender'))
-		// The retry of a message in this very group: another group's ids must not answer differently from missing ones.
-		.leftJoin('community_messages as x', (join) =>
-			join
-				.on('x.group', '=', 'g.id')
-				.andOn('x.sender', '=', knex.raw('?', [userId]))
-				.andOn('x.client_id', '=', knex.raw('?', [clientId])),
-		)
-		.where('g.id', group)
-		.limit(1)
-		.select(
-			'g.*',
-			'm.id as m_id',
-			'm.role as m_role',
-			'm.status as m_status',
-			'm.notify as m_notify',
-			'e.status as e_status',
-			'e.starts_at as e_starts_at',
-			'e.expires_at as e_expires_at',
-			'r.group as r_group',
-			'r.sender as r_sender',
-			'r.deleted_at as r_deleted_at',
-			'r.hidden_at as r_hidden_at',
-			'r.id as r_id',
-			'rm.status as r_member_status',
-			'rm.notify as r_member_notify',
-			'x.id as x_id',
+	withSendFacts(knex, knex('community_groups as g'), group, userId, replyTo, clientId).limit(1),
+);
+
+/** The facts of many sends at once (PostgreSQL): rows tagged with their send's `ord`. */
+const sendsFactsStatement = compiledStatement((knex: Knex, groups: number[], userIds: string[], replyTos: number[], clientIds: string[]) =>
+	withSendFacts(
+		knex,
+		knex
+			.from(
+				knex.raw(
+					'unnest(?::integer[], ?::uuid[], ?::integer[], ?::text[]) with ordinality as k(group_id, user_id, reply_to, client_id, ord)',
+					[groups, userIds, replyTos, clientIds],
+				),
+			)
+			.join('community_groups as g', 'g.id', 'k.group_id'),
+		knex.ref('k.group_id'),
+		knex.ref('k.user_id'),
+		knex.ref('k.reply_to'),
+		knex.ref('k.client_id'),
+	).select('k.ord'),
+);
+
+interface SendKey {
+	group: number;
+	userId: string;
+	replyTo: number;
+	clientId: string;
+}
+
+/** Sends' facts read at once while one read is in flight (chat under load), batched on PostgreSQL. */
+const SEND_FACTS_BATCH_MAX = 200;
+const sendFactsReads = batchedReadsPer(
+	(knex) =>
+		new BatchedReads<SendKey, Record<string, any> | undefined>(
+			async (key) => (await sendFactsStatement<Record<string, any>>(knex, key.group, key.userId, key.replyTo, key.clientId))[0],
+			async (keys) =>
+				rowsPerKey(
+					await sendsFactsStatement<Record<string, any> & { ord: string }>(
+						knex,
+						keys.map((key) => key.group),
+						keys.map((key) => key.userId),
+						keys.map((key) => key.replyTo),
+						keys.map((key) => key.clientId),
+					),
+					keys.length,
+				).map((rows) => rows[0]),
+			SEND_FACTS_BATCH_MAX,
 		),
 );
+
+async function sendFactsRow(knex: Knex, key: SendKey): Promise<Record<string, any> | undefined> {
+	if (!isPostgres(knex) || knex.isTransaction)
+		return (await sendFactsStatement<Record<string, any>>(knex, key.group, key.userId, key.replyTo, key.clientId))[0];
+	return sendFactsReads(knex).load(key);
+}
 
 /**
  * The facts of one send in one statement: the group, the sender's membership and enrollment in its course,
@@ -123,7 +193,7 @@ const sendFactsStatement = compiledStatement((knex: Knex, group: number, userId:
  * joins: a missing one is null).
  */
 export async function loadSendFacts(knex: Knex, input: SendInput, userId: string): Promise<SendFacts> {
-	const [row] = await sendFactsStatement<Record<string, any>>(knex, input.group, userId, input.reply_to ?? 0, input.client_id ?? '');
+	const row = await sendFactsRow(knex, { group: input.group, userId, replyTo: input.reply_to ?? 0, clientId: input.client_id ?? '' });
 	if (!row) return { group: undefined, member: undefined, enrollment: undefined, replyTo: undefined, existingId: null };
 	const group = Object.fromEntries(Object.entries(row).filter(([key]) => !/^[mrex]_/.test(key))) as unknown as GroupRow;
 	return {

@@ -57,11 +57,11 @@ async function ensurePostgresSearch(knex: Knex): Promise<string[]> {
 			"group" integer NOT NULL,
 			language regconfig NOT NULL,
 			document tsvector NOT NULL)`);
-		await knex.raw(
-			combined
-				? `CREATE INDEX IF NOT EXISTS ${kind}_group_document ON ${s}.${kind} USING GIN ("group", document)`
-				: `CREATE INDEX IF NOT EXISTS ${kind}_document ON ${s}.${kind} USING GIN (document)`,
-		);
+		const gin = combined ? `${kind}_group_document` : `${kind}_document`;
+		await knex.raw(`CREATE INDEX IF NOT EXISTS ${gin} ON ${s}.${kind} USING GIN (${combined ? '"group", document' : 'document'})`);
+		// Without its pending list, every insert updates the index itself: with it, one insert in a few thousand
+		// merged 4 MB of pending entries while the chat's group commit waited behind it (p99 from 60 ms to 1 s).
+		await knex.raw(`ALTER INDEX ${s}.${gin} SET (fastupdate = off)`);
 		// The newest matches of one group, walked backwards (community/search.ts ranks only those for a common word).
 		await knex.raw(`CREATE INDEX IF NOT EXISTS ${kind}_group_id ON ${s}.${kind} ("group", id)`);
 		await knex.raw(`CREATE OR REPLACE FUNCTION ${s}.index_${kind}() RETURNS trigger LANGUAGE plpgsql AS $$
