@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchedReads, rowsPerKey } from './batched-reads.js';
+import { SerialBatches } from './serial-batches.js';
 
 /** A database stand-in whose statements finish when the test says so. */
 function fakeDatabase() {
@@ -87,12 +88,26 @@ describe('batched reads', () => {
 });
 
 describe('rows per key', () => {
-	it('groups a batch statement by its 1-based ord, untagged, with an empty list for a key without rows', () => {
+	it('groups a batch statement by its 1-based position, untagged, with an empty list for a key without rows', () => {
 		const rows = [
-			{ ord: '2', policy: 'b1' },
-			{ ord: '1', policy: 'a1' },
-			{ ord: '2', policy: 'b2' },
+			{ lms_batch_ord: '2', policy: 'b1' },
+			{ lms_batch_ord: '1', policy: 'a1' },
+			{ lms_batch_ord: '2', policy: 'b2' },
 		];
 		expect(rowsPerKey(rows, 3)).toEqual([[{ policy: 'a1' }], [{ policy: 'b1' }, { policy: 'b2' }], []]);
+	});
+});
+
+describe('serial batches', () => {
+	it('answers a batch whose run throws with the error, and runs the next batch', async () => {
+		let runs = 0;
+		const batches = new SerialBatches<number, number>(async (batch) => {
+			runs += 1;
+			if (runs === 1) throw new Error('the run broke');
+			for (const waiting of batch) waiting.resolve(waiting.input);
+		}, 10);
+		const first = batches.submit(1).catch((error: Error) => error.message);
+		const second = batches.submit(2);
+		expect([await first, await second]).toEqual(['the run broke', 2]);
 	});
 });

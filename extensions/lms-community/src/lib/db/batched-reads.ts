@@ -45,9 +45,12 @@ export function batchedReadsPer<K, R>(make: (knex: Knex) => BatchedReads<K, R>):
 	};
 }
 
-/** A batch statement's rows, each tagged with its key's 1-based `ord` (`with ordinality`), grouped per key, untagged. */
-export function rowsPerKey<Row extends { ord: unknown }>(rows: Row[], keys: number): Array<Array<Omit<Row, 'ord'>>> {
-	const perKey = Array.from({ length: keys }, (): Array<Omit<Row, 'ord'>> => []);
-	for (const { ord, ...row } of rows) perKey[Number(ord) - 1]?.push(row);
+/**
+ * A batch statement's rows, each tagged with its key's 1-based position (`with ordinality` as `lms_batch_ord`, a
+ * name no admin-made field of the joined tables is likely to take), grouped per key, untagged.
+ */
+export function rowsPerKey<Row extends { lms_batch_ord: unknown }>(rows: Row[], keys: number): Array<Array<Omit<Row, 'lms_batch_ord'>>> {
+	const perKey = Array.from({ length: keys }, (): Array<Omit<Row, 'lms_batch_ord'>> => []);
+	for (const { lms_batch_ord, ...row } of rows) perKey[Number(lms_batch_ord) - 1]?.push(row);
 	return perKey;
 }

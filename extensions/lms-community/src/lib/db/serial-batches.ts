@@ -29,7 +29,11 @@ export class SerialBatches<I, O> {
 		if (this.flushing) return;
 		this.flushing = true;
 		try {
-			while (this.queue.length > 0) await this.run(this.queue.splice(0, this.maxBatch));
+			while (this.queue.length > 0) {
+				const batch = this.queue.splice(0, this.maxBatch);
+				// A run that throws must not strand its batch (a settled promise ignores the second answer).
+				await this.run(batch).catch((error: unknown) => batch.forEach((waiting) => waiting.reject(error)));
+			}
 		} finally {
 			this.flushing = false;
 		}

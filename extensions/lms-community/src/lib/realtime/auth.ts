@@ -165,16 +165,16 @@ const tokenUserStatement = compiledStatement((knex: Knex, userId: string, sessio
 	withSessionAndPolicies(knex, knex('directus_users as u'), knex.raw('?', [session]), now).where('u.id', userId),
 );
 
-/** The same for many tokens at once (PostgreSQL): rows tagged with their token's `ord`. */
+/** The same for many tokens at once (PostgreSQL): rows tagged with their token's position. */
 const tokenUsersStatement = compiledStatement((knex: Knex, userIds: string[], sessions: string[], now: Date) =>
 	withSessionAndPolicies(
 		knex,
 		knex
-			.from(knex.raw('unnest(?::uuid[], ?::text[]) with ordinality as k(user_id, session, ord)', [userIds, sessions]))
+			.from(knex.raw('unnest(?::uuid[], ?::text[]) with ordinality as k(user_id, session, lms_batch_ord)', [userIds, sessions]))
 			.join('directus_users as u', 'u.id', 'k.user_id'),
 		'k.session',
 		now,
-	).select('k.ord'),
+	).select('k.lms_batch_ord'),
 );
 
 /** Tokens checked in one statement at most (a connect storm's queue is taken in slices of this). */
@@ -191,7 +191,7 @@ const tokenUserReads = batchedReadsPer(
 			(key) => tokenUserStatement<TokenUser>(knex, key.userId, key.session, new Date()),
 			async (keys) =>
 				rowsPerKey(
-					await tokenUsersStatement<TokenUser & { ord: string }>(
+					await tokenUsersStatement<TokenUser & { lms_batch_ord: string }>(
 						knex,
 						keys.map((key) => key.userId),
 						keys.map((key) => key.session),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../domain/limits.js';
-import { Id, Seq } from '../rules/schemas.js';
+import { ClientId, Id, Seq } from '../rules/schemas.js';
 
 /** Inbound events: every payload is parsed by the schema of the same name before anything else runs. */
 
@@ -11,7 +11,7 @@ export const MessageSend = z
 	.object({
 		group: Id,
 		body: z.string().max(LIMITS.messageBody * 2),
-		client_id: z.string().trim().min(1).max(LIMITS.clientId),
+		client_id: ClientId,
 		reply_to: Id.nullish(),
 	})
 	.strict();

@@ -115,7 +115,7 @@ function withGroupFacts(
 		'g.*',
 		...['id', 'role', 'status', 'notify'].map((column) => `m.${column} as m_${column}`),
 		...['id', 'role', 'status', 'starts_at', 'expires_at'].map((column) => `e.${column} as e_${column}`),
-		...(withReadMarker ? markerColumns(knex, groupId, userId) : []),
+		...(withReadMarker ? markerColumns(knex, groupId, userId, 'm.id') : []),
 	);
 }
 const groupFactsStatement = compiledStatement((knex: Knex, groupId: number, userId: string) =>
@@ -124,17 +124,17 @@ const groupFactsStatement = compiledStatement((knex: Knex, groupId: number, user
 const groupFactsWithMarkerStatement = compiledStatement((knex: Knex, groupId: number, userId: string) =>
 	withGroupFacts(knex, knex('community_groups as g'), groupId, userId, true).limit(1),
 );
-/** The facts with the marker for many (group, user) pairs at once (PostgreSQL): rows tagged with their pair's `ord`. */
+/** The facts with the marker for many (group, user) pairs at once (PostgreSQL): rows tagged with their pair's position. */
 const groupsFactsWithMarkerStatement = compiledStatement((knex: Knex, groupIds: number[], userIds: string[]) =>
 	withGroupFacts(
 		knex,
 		knex
-			.from(knex.raw('unnest(?::integer[], ?::uuid[]) with ordinality as k(group_id, user_id, ord)', [groupIds, userIds]))
+			.from(knex.raw('unnest(?::integer[], ?::uuid[]) with ordinality as k(group_id, user_id, lms_batch_ord)', [groupIds, userIds]))
 			.join('community_groups as g', 'g.id', 'k.group_id'),
 		knex.ref('k.group_id'),
 		knex.ref('k.user_id'),
 		true,
-	).select('k.ord'),
+	).select('k.lms_batch_ord'),
 );
 
 /** Joins read at once (a connect storm is joins, each reading its facts with the marker), batched on PostgreSQL. */
@@ -145,7 +145,7 @@ const groupFactsWithMarkerReads = batchedReadsPer(
 			async (key) => (await groupFactsWithMarkerStatement<Record<string, any>>(knex, key.groupId, key.userId))[0],
 			async (keys) =>
 				rowsPerKey(
-					await groupsFactsWithMarkerStatement<Record<string, any> & { ord: string }>(
+					await groupsFactsWithMarkerStatement<Record<string, any> & { lms_batch_ord: string }>(
 						knex,
 						keys.map((key) => key.groupId),
 						keys.map((key) => key.userId),

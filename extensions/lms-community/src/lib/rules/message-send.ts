@@ -134,14 +134,14 @@ const sendFactsStatement = compiledStatement((knex: Knex, group: number, userId:
 	withSendFacts(knex, knex('community_groups as g'), group, userId, replyTo, clientId).limit(1),
 );
 
-/** The facts of many sends at once (PostgreSQL): rows tagged with their send's `ord`. */
+/** The facts of many sends at once (PostgreSQL): rows tagged with their send's position. */
 const sendsFactsStatement = compiledStatement((knex: Knex, groups: number[], userIds: string[], replyTos: number[], clientIds: string[]) =>
 	withSendFacts(
 		knex,
 		knex
 			.from(
 				knex.raw(
-					'unnest(?::integer[], ?::uuid[], ?::integer[], ?::text[]) with ordinality as k(group_id, user_id, reply_to, client_id, ord)',
+					'unnest(?::integer[], ?::uuid[], ?::integer[], ?::text[]) with ordinality as k(group_id, user_id, reply_to, client_id, lms_batch_ord)',
 					[groups, userIds, replyTos, clientIds],
 				),
 			)
@@ -150,7 +150,7 @@ const sendsFactsStatement = compiledStatement((knex: Knex, groups: number[], use
 		knex.ref('k.user_id'),
 		knex.ref('k.reply_to'),
 		knex.ref('k.client_id'),
-	).select('k.ord'),
+	).select('k.lms_batch_ord'),
 );
 
 interface SendKey {
@@ -168,7 +168,7 @@ const sendFactsReads = batchedReadsPer(
 			async (key) => (await sendFactsStatement<Record<string, any>>(knex, key.group, key.userId, key.replyTo, key.clientId))[0],
 			async (keys) =>
 				rowsPerKey(
-					await sendsFactsStatement<Record<string, any> & { ord: string }>(
+					await sendsFactsStatement<Record<string, any> & { lms_batch_ord: string }>(
 						knex,
 						keys.map((key) => key.group),
 						keys.map((key) => key.userId),

@@ -23,9 +23,16 @@ export function joinReceipt(query: Knex.QueryBuilder, knex: Knex, userId: string
 
 /**
  * The marker's columns over a query that joined the receipt as `r` (joinReceipt), the unread count a subquery:
- * messages after the member's own marker, not their own, not deleted or hidden.
+ * messages after the member's own marker, not their own, not deleted or hidden. With `countWhen`, the count is
+ * taken only where that column is not null (a join's facts count for members only: for anyone else the whole
+ * group would be counted, and the answer thrown away).
  */
-export function markerColumns(knex: Knex, groupId: number | Knex.Raw, userId: string | Knex.Raw): Array<string | Knex.QueryBuilder> {
+export function markerColumns(
+	knex: Knex,
+	groupId: number | Knex.Raw,
+	userId: string | Knex.Raw,
+	countWhen?: string,
+): Array<string | Knex.QueryBuilder | Knex.Raw> {
 	const unread = knex('community_messages as u')
 		.count('*')
 		.where('u.group', groupId)
@@ -33,13 +40,12 @@ export function markerColumns(knex: Knex, groupId: number | Knex.Raw, userId: st
 		// A former member's messages (sender emptied) count too: `sender <> me` alone is unknown for them.
 		.andWhere((others) => others.whereNull('u.sender').orWhereNot('u.sender', userId))
 		.whereNull('u.deleted_at')
-		.whereNull('u.hidden_at')
-		.as('marker_unread');
+		.whereNull('u.hidden_at');
 	return [
 		'r.last_read_message as marker_last_read_message',
 		'r.last_read_seq as marker_last_read_seq',
 		'r.unread_after_seq as marker_unread_after_seq',
-		unread,
+		countWhen ? knex.raw('case when ?? is not null then (?) end as ??', [countWhen, unread, 'marker_unread']) : unread.as('marker_unread'),
 	];
 }
 

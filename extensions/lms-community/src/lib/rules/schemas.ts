@@ -29,7 +29,13 @@ export type Id = z.infer<typeof Id>;
 /** A `seq` cursor (a bigint column): 0 or more, within what JSON numbers carry exactly. */
 export const Seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-export const ClientId = z.string().trim().min(1).max(LIMITS.clientId);
+/** A client's own id for a send (its retries carry it): one line of text, no control characters (PostgreSQL refuses NUL). */
+export const ClientId = z
+	.string()
+	.trim()
+	.min(1)
+	.max(LIMITS.clientId)
+	.refine((value) => checkPlainText(value, LIMITS.clientId, 'single').ok, 'must not hold control characters');
 
 const PLAIN_TEXT_PROBLEMS = {
 	not_text: () => 'must be text',
