@@ -1,11 +1,10 @@
 import type { Knex } from 'knex';
 import { extractMentions } from '../domain/text.js';
 import { compiledStatement, isStalePlan } from '../db/prepared.js';
-import { insertBatchInOneStatement, type PlainMessage } from './batch-send.js';
+import { insertBatchInOneStatement, type PlainMessage, type StoredMessage } from './batch-send.js';
 import { isPostgres } from '../setup/search-index.js';
 import { isUniqueViolation } from '../errors/database.js';
 import { ForbiddenError } from '../errors/index.js';
-import type { MessageRow } from '../rules/facts.js';
 import { assertSlowModeAllows, decideSend, loadSendFacts, takeNextSeq, type SendFacts, type SendInput } from '../rules/message-send.js';
 import { deliverable, type NotifyPreference } from '../rules/notifications.js';
 import { GroupCommit } from './group-commit.js';
@@ -21,7 +20,7 @@ import { GroupCommit } from './group-commit.js';
 export type StoredRow = Record<string, unknown>;
 
 export interface ChatSent {
-	message: StoredRow & MessageRow;
+	message: StoredMessage;
 	/** false when this sender's message with this client_id existed already (a retry gets the original). */
 	created: boolean;
 	/** The mention and reply notifications stored with the message. */
@@ -36,7 +35,7 @@ export interface ChatSendDeps {
 	plainSends?: PlainSendCommits;
 }
 
-export type PlainSendCommits = GroupCommit<PlainMessage, StoredRow & MessageRow>;
+export type PlainSendCommits = GroupCommit<PlainMessage, StoredMessage>;
 
 /**
  * One process's group commit of plain sends (group-commit.ts), ordered by group so batches lock groups in one
@@ -44,7 +43,7 @@ export type PlainSendCommits = GroupCommit<PlainMessage, StoredRow & MessageRow>
  */
 export function createPlainSendCommits(knex: Knex): PlainSendCommits | undefined {
 	if (!isPostgres(knex)) return undefined;
-	return new GroupCommit<PlainMessage, StoredRow & MessageRow>(
+	return new GroupCommit<PlainMessage, StoredMessage>(
 		knex,
 		insertInOneStatement,
 		(a, b) => a.group - b.group,
@@ -91,7 +90,7 @@ export async function sendChatMessage(deps: ChatSendDeps, userId: string, input:
 			const [stored] = await trx('community_messages')
 				.insert({ ...message, ...numbers })
 				.returning('*');
-			const row = stored as StoredRow & MessageRow;
+			const row = stored as StoredMessage;
 			const notifications =
 				drafts.length === 0
 					? []
@@ -122,7 +121,7 @@ export async function sendChatMessage(deps: ChatSendDeps, userId: string, input:
  * db/prepared.ts): nothing was written, and the next batch plans it anew. Only the write goes again: the
  * sender's budget is spent once.
  */
-async function submitPlain(plainSends: PlainSendCommits, message: PlainMessage): Promise<StoredRow & MessageRow> {
+async function submitPlain(plainSends: PlainSendCommits, message: PlainMessage): Promise<StoredMessage> {
 	try {
 		return await plainSends.submit(message);
 	} catch (error) {
@@ -131,7 +130,7 @@ async function submitPlain(plainSends: PlainSendCommits, message: PlainMessage):
 	}
 }
 
-async function readMessage(knex: Knex, id: number): Promise<StoredRow & MessageRow> {
+async function readMessage(knex: Knex, id: number): Promise<StoredMessage> {
 	return knex('community_messages').where({ id }).first();
 }
 
@@ -175,8 +174,8 @@ const insertStatement = compiledStatement(
 		),
 );
 
-async function insertInOneStatement(knex: Knex, message: PlainMessage): Promise<StoredRow & MessageRow> {
-	const [row] = await insertStatement<StoredRow & MessageRow>(
+async function insertInOneStatement(knex: Knex, message: PlainMessage): Promise<StoredMessage> {
+	const [row] = await insertStatement<StoredMessage>(
 		knex,
 		message.group,
 		message.sender,
