@@ -32,8 +32,8 @@ export async function statementsOf(db: Knex, work: () => Promise<unknown>): Prom
 
 /**
  * Reads each key alone, then at once every key but the last (a key PostgreSQL refuses), counting statements,
- * then every key at once: reads in flight together (batched on PostgreSQL: one statement for the first, one
- * for all that came while it ran) must answer what the reads alone did. Answers the reads alone.
+ * then every key at once: reads in flight together (batched on PostgreSQL: at most one statement for the
+ * first and one for all that came while it ran) must answer what the reads alone did. Answers the reads alone.
  */
 export async function readAloneAndTogether<K, R>(
 	db: Knex,
@@ -47,7 +47,9 @@ export async function readAloneAndTogether<K, R>(
 	let together: R[] = [];
 	const statements = await statementsOf(db, async () => (together = await Promise.all(clean.map(read))));
 	expect(together).toEqual(alone.slice(0, -1));
-	expect(statements.length, statements.join('\n')).toBe(kind === 'postgres' ? 2 : clean.length);
+	// The first read goes alone unless the previous read's batch loop has not ended yet: then all go in one.
+	if (kind === 'postgres') expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(2);
+	else expect(statements.length, statements.join('\n')).toBe(clean.length);
 	expect(await Promise.all(keys.map(read))).toEqual(alone);
 	return alone;
 }

@@ -1,5 +1,6 @@
 import type { Accountability, SchemaOverview } from '@directus/types';
 import { isDirectusError } from '../errors/index.js';
+import { ClientId } from '../rules/schemas.js';
 import type { CommunityContext } from './context.js';
 
 export interface SentMessage {
@@ -20,7 +21,9 @@ export async function sendMessage(
 	payload: Record<string, unknown>,
 ): Promise<SentMessage> {
 	const userId = accountability.user;
-	const clientId = typeof payload['client_id'] === 'string' ? payload['client_id'].trim() : null;
+	// A client_id the rules refuse (e.g. holding a NUL, which PostgreSQL cannot even compare) is not looked up: the create refuses it.
+	const validClientId = ClientId.safeParse(payload['client_id']);
+	const clientId = validClientId.success ? validClientId.data : null;
 	const messages = new context.services.ItemsService('community_messages', { schema, accountability });
 	const existing = async () =>
 		userId && clientId
